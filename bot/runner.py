@@ -1,0 +1,188 @@
+"""Run modes: Telegram long polling, the console chat, and the operator's commands."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import BotCommand
+
+from bot.app import Knowledge, build_dispatcher, build_knowledge
+from bot.console import ConsolePrinter, chat
+from bot.offline import OfflineUser, RecordingSession, offline_bot
+from bot.settings import Settings
+from knowledge.consultations import Channel, ConsultationReport
+from knowledge.matcher import Answer, FaqMatcher, Suggest
+from knowledge.telegram_html import to_plain_text
+from storage.db import create_engine, create_session_factory, upgrade_schema
+from storage.repositories import ConsultationRepository
+
+log = logging.getLogger(__name__)
+
+BOT_COMMANDS = [
+    BotCommand(command="start", description="Начало и лични данни"),
+    BotCommand(command="help", description="Как да използвам помощника"),
+    BotCommand(command="privacy", description="Какви данни пазим"),
+    BotCommand(command="cancel", description="Прекратяване на текущото действие"),
+]
+
+
+async def _database(settings: Settings):
+    engine = create_engine(settings.database_url)
+    await upgrade_schema(engine)
+    return engine, create_session_factory(engine)
+
+
+async def run_polling(settings: Settings) -> None:
+    assert settings.bot_token is not None
+    knowledge = build_knowledge()
+    engine, session_factory = await _database(settings)
+    session = (
+        AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+        if settings.telegram_api_base
+        else AiohttpSession()
+    )
+    bot = Bot(
+        token=settings.bot_token.get(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+    dispatcher = build_dispatcher(
+        knowledge=knowledge,
+        session_factory=session_factory,
+        pseudonym_secret=settings.pseudonym_secret.get(),
+        staff_ids=settings.staff_ids,
+        channel=Channel.TELEGRAM,
+    )
+    try:
+        await bot.set_my_commands(BOT_COMMANDS)
+        log.info("starting Telegram long polling")
+        await dispatcher.start_polling(bot)
+    finally:
+        await bot.session.close()
+        await engine.dispose()
+
+
+async def run_console(
+    settings: Settings, read_line=sys.stdin.readline, out: TextIO = sys.stdout
+) -> None:
+    knowledge = build_knowledge()
+    engine, session_factory = await _database(settings)
+    printer = ConsolePrinter(out)
+    session = RecordingSession(on_message=printer)
+    bot = offline_bot(session)
+    dispatcher = build_dispatcher(
+        knowledge=knowledge,
+        session_factory=session_factory,
+        pseudonym_secret=settings.pseudonym_secret.get(),
+        staff_ids=settings.staff_ids,
+        channel=Channel.CONSOLE,
+    )
+    user = OfflineUser(dispatcher, bot, session, user_id=1, first_name="Конзола")
+    try:
+        await chat(user, printer, read_line, out)
+    finally:
+        await engine.dispose()
+
+
+def ask_result(matcher: FaqMatcher, question: str) -> dict[str, object]:
+    """One question as the JSON object of `python -m bot ask --json`."""
+    result = matcher.match(question)
+    payload: dict[str, object] = {
+        "question": question,
+        "status": "unknown",
+        "entry_id": None,
+        "answer": None,
+        "score": round(result.score, 4),
+        "suggestions": [],
+        "sources": [],
+    }
+    if isinstance(result, Answer):
+        payload.update(
+            status="answer",
+            entry_id=result.entry.id,
+            answer=to_plain_text(result.entry.answer_html),
+            sources=list(result.entry.sources),
+        )
+    elif isinstance(result, Suggest):
+        payload.update(
+            status="suggest",
+            suggestions=[{"entry_id": c.entry.id, "title": c.entry.question} for c in result.candidates],
+        )
+    return payload
+
+
+def run_ask(knowledge: Knowledge, questions: Iterable[str], as_json: bool, out: TextIO) -> None:
+    for raw in questions:
+        question = raw.rstrip("\n")
+        payload = ask_result(knowledge.matcher, question)
+        if as_json:
+            out.write(json.dumps(payload, ensure_ascii=False) + "\n")
+            out.flush()
+            continue
+        out.write(f"? {question}\n[{payload['status']}, {payload['score']}]\n")
+        if payload["status"] == "answer":
+            out.write(f"{payload['answer']}\n{' '.join(payload['sources'])}\n\n")  # type: ignore[arg-type]
+        elif payload["status"] == "suggest":
+            for s in payload["suggestions"]:  # type: ignore[union-attr]
+                out.write(f"  - {s['title']} ({s['entry_id']})\n")
+            out.write("\n")
+        else:
+            out.write("  (no confident answer)\n\n")
+
+
+async def load_report(settings: Settings, year: int, quarter: int | None) -> ConsultationReport:
+    engine, session_factory = await _database(settings)
+    try:
+        async with session_factory() as session:
+            return await ConsultationRepository(session).report(year, quarter)
+    finally:
+        await engine.dispose()
+
+
+def render_report(report: ConsultationReport, fmt: str) -> str:
+    quarters = [report.quarter] if report.quarter else [1, 2, 3, 4]
+    keys = sorted({(r.kind, r.outcome) for r in report.rows})
+    counts = {(r.quarter, r.kind, r.outcome): r.count for r in report.rows}
+    table = [
+        {
+            "kind": kind,
+            "outcome": outcome,
+            "quarters": {str(q): counts.get((q, kind, outcome), 0) for q in quarters},
+            "total": sum(counts.get((q, kind, outcome), 0) for q in quarters),
+        }
+        for kind, outcome in keys
+    ]
+    if fmt == "json":
+        return json.dumps(
+            {"year": report.year, "quarter": report.quarter, "rows": table, "total": report.total()},
+            ensure_ascii=False,
+            indent=2,
+        )
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["kind", "outcome", *[f"Q{q}" for q in quarters], "total"])
+        for row in table:
+            writer.writerow([row["kind"], row["outcome"], *row["quarters"].values(), row["total"]])  # type: ignore[union-attr]
+        return buffer.getvalue().rstrip("\n")
+    header = f"{'kind':<10} {'outcome':<12} " + " ".join(f"{'Q' + str(q):>6}" for q in quarters) + f" {'total':>7}"
+    lines = [f"Consultations {report.year}" + (f" Q{report.quarter}" if report.quarter else ""), header]
+    for row in table:
+        lines.append(
+            f"{row['kind']:<10} {row['outcome']:<12} "
+            + " ".join(f"{n:>6}" for n in row["quarters"].values())  # type: ignore[union-attr]
+            + f" {row['total']:>7}"
+        )
+    lines.append(f"{'all':<23} " + " " * (7 * len(quarters) - 1) + f" {report.total():>7}")
+    return "\n".join(lines)

@@ -1,0 +1,17 @@
+"""Telegram adapters. `create_root_router()` fixes the order; free-text FAQ matching is last."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+
+def create_root_router() -> Router:
+    from handlers import common, faq, feedback, unsupported
+
+    root = Router(name="root")
+    root.include_router(common.create_router())
+    root.include_router(feedback.create_router())
+    root.include_router(unsupported.create_router())
+    root.include_router(common.create_fallback_router())  # unknown commands, stale buttons
+    root.include_router(faq.create_router())  # free text: last
+    return root

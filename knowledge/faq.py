@@ -1,0 +1,131 @@
+"""FAQ entries and the loader of `knowledge/data/faq/*.toml` (the only code that knows that layout)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge.money import format_bgn_with_eur
+from knowledge.telegram_html import html_problems
+
+FAQ_DIR = Path(__file__).parent / "data" / "faq"
+
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_BGN = re.compile(r"\{\{\s*bgn\s+(\d+(?:[.,]\d{1,2})?)\s*\}\}")
+# Entry ids travel in callback data (64 bytes with the prefix), so keep them short.
+MAX_ID_LENGTH = 48
+
+
+class KnowledgeBaseError(ValueError):
+    """The content files cannot be used; the message names the file and the entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class FaqEntry:
+    id: str
+    question: str
+    phrasings: tuple[str, ...]
+    answer_html: str  # fees already rendered with their euro conversion
+    legal_basis: str
+    sources: tuple[str, ...]
+    reviewed: dt.date
+    source_file: str = ""
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    entries: tuple[FaqEntry, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
+
+    def get(self, entry_id: str) -> FaqEntry | None:
+        return self._by_id.get(entry_id)  # type: ignore[attr-defined]
+
+    def __iter__(self) -> Iterator[FaqEntry]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+def render_fees(text: str) -> str:
+    """Replace every {{bgn N}} marker with "N лв (X € при превалутиране ...)"."""
+    return _BGN.sub(lambda m: format_bgn_with_eur(m.group(1).replace(",", ".")), text)
+
+
+def _as_str_list(value: object, where: str, field: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise KnowledgeBaseError(f"{where}: '{field}' must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def _entry_from_table(table: dict[str, object], where: str) -> FaqEntry:
+    missing = [
+        f for f in ("id", "question", "answer", "legal_basis", "sources", "reviewed")
+        if not table.get(f)
+    ]
+    if missing:
+        raise KnowledgeBaseError(f"{where}: missing {', '.join(missing)}")
+    entry_id = str(table["id"])
+    where = f"{where} (id {entry_id})"
+    if not _ID.match(entry_id) or len(entry_id) > MAX_ID_LENGTH:
+        raise KnowledgeBaseError(
+            f"{where}: id must be lowercase latin letters, digits and dashes, "
+            f"at most {MAX_ID_LENGTH} characters"
+        )
+    reviewed = table["reviewed"]
+    if not isinstance(reviewed, dt.date) or isinstance(reviewed, dt.datetime):
+        raise KnowledgeBaseError(f"{where}: 'reviewed' must be a date like 2026-11-25")
+    sources = _as_str_list(table["sources"], where, "sources")
+    if not all(s.startswith(("https://", "http://")) for s in sources):
+        raise KnowledgeBaseError(f"{where}: every source must be a URL")
+    answer = render_fees(str(table["answer"]).strip())
+    if "{{" in answer:
+        raise KnowledgeBaseError(f"{where}: unknown {{{{...}}}} marker in the answer")
+    problems = html_problems(answer)
+    if problems:
+        raise KnowledgeBaseError(f"{where}: answer is not valid Telegram HTML: {problems[0]}")
+    return FaqEntry(
+        id=entry_id,
+        question=str(table["question"]).strip(),
+        phrasings=_as_str_list(table.get("phrasings", []), where, "phrasings"),
+        answer_html=answer,
+        legal_basis=str(table["legal_basis"]).strip(),
+        sources=sources,
+        reviewed=reviewed,
+        source_file=where.split(":")[0],
+    )
+
+
+def load_entries(paths: Sequence[Path]) -> list[FaqEntry]:
+    entries: list[FaqEntry] = []
+    for path in paths:
+        try:
+            with path.open("rb") as fh:
+                document = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise KnowledgeBaseError(f"{path.name}: not valid TOML: {exc}") from exc
+        for index, table in enumerate(document.get("entry", []), start=1):
+            entries.append(_entry_from_table(table, f"{path.name}: entry {index}"))
+    return entries
+
+
+def load_knowledge_base(faq_dir: Path = FAQ_DIR) -> KnowledgeBase:
+    """Load and check every FAQ file; raise KnowledgeBaseError naming the first problem."""
+    paths = sorted(faq_dir.glob("*.toml"))
+    if not paths:
+        raise KnowledgeBaseError(f"no FAQ files in {faq_dir}")
+    entries = load_entries(paths)
+    seen: dict[str, str] = {}
+    for entry in entries:
+        if entry.id in seen:
+            raise KnowledgeBaseError(
+                f"duplicate id {entry.id!r} in {entry.source_file} and {seen[entry.id]}"
+            )
+        seen[entry.id] = entry.source_file
+    return KnowledgeBase(tuple(entries))

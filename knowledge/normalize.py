@@ -1,0 +1,170 @@
+"""One Bulgarian normalizer for every feature that compares user text with known text.
+
+The FAQ matcher, the document checklist and the register's name check all go through it, so a
+question typed in Latin letters, without capitals or with an abbreviation spelt out reaches the
+same words as the official wording.
+
+Pipeline: Unicode clean-up -> lowercase -> Latin-typed words transliterated to Cyrillic ->
+punctuation to spaces -> tokens -> stop words dropped -> full names folded into their
+abbreviation (both ways meet at one token) -> morphology (simplemma lemma, then BulStem stem).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import cyrtranslit
+import simplemma
+from bulstem.stem import BulStemmer
+
+DATA_DIR = Path(__file__).parent / "data"
+
+_LATIN = re.compile(r"[a-z]")
+_LATIN_WORD = re.compile(r"[a-z0-9'`]*[a-z][a-z0-9'`]*")
+# A token: a Cyrillic word, or a number with optional dash-joined parts ("3-54а", "522020").
+_TOKEN = re.compile(r"\d+(?:[-–]\d*[а-яѝ]*)*|[а-яѝ]+(?:-[а-яѝ]+)*")
+_CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u2028\u2029]")
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+
+# How people type Bulgarian on a Latin keyboard in chats, mapped onto the Streamlined System that
+# cyrtranslit understands. Order matters: longer patterns first.
+_CHAT_LATIN = (
+    (re.compile(r"sht"), "sht"),
+    (re.compile(r"ia"), "ya"),
+    (re.compile(r"iu"), "yu"),
+    (re.compile(r"c(?!h)"), "ts"),
+    (re.compile(r"q"), "ya"),
+    (re.compile(r"w"), "v"),
+    (re.compile(r"x"), "h"),
+    (re.compile(r"(?<=[a-z])4|4(?=[a-z])"), "ch"),
+    (re.compile(r"(?<=[a-z])6|6(?=[a-z])"), "sh"),
+    (re.compile(r"[`']"), "a"),  # "s`s" for "със"
+)
+
+
+def transliterate_latin(word: str) -> str:
+    """Latin-typed Bulgarian word -> Cyrillic ("triabvat" -> "трябват", "cpo" -> "цпо")."""
+    for pattern, replacement in _CHAT_LATIN:
+        word = pattern.sub(replacement, word)
+    return cyrtranslit.to_cyrillic(word, "bg")
+
+
+def clean_text(text: str) -> str:
+    """Lowercase Cyrillic text with single spaces: no control characters, no punctuation."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", _CONTROL.sub(" ", text)).lower().replace("ё", "е")
+    if _LATIN.search(text):
+        text = _LATIN_WORD.sub(lambda m: transliterate_latin(m.group(0)), text)
+    return " ".join(_TOKEN.findall(text))
+
+
+@dataclass(frozen=True)
+class _Abbreviation:
+    token: str
+    phrases: tuple[tuple[str, ...], ...]  # each full name as a sequence of stems, stop words out
+
+
+@dataclass
+class BulgarianNormalizer:
+    """Turns text into comparable stems. Build once (loading the stemmer costs ~40 ms) and share."""
+
+    stopwords: frozenset[str]
+    abbreviations: dict[str, list[str]] = field(default_factory=dict)
+    use_lemmas: bool = True
+    use_stems: bool = True
+
+    def __post_init__(self) -> None:
+        self._stemmer = BulStemmer.from_file("stem-context-1", min_freq=2, left_context=1)
+        self._stem_cached = lru_cache(maxsize=200_000)(self._stem_uncached)
+        abbreviations = []
+        for abbreviation, full_names in self.abbreviations.items():
+            token = clean_text(abbreviation)
+            phrases = tuple(
+                tuple(self._morph_tokens(self._content_words(clean_text(name))))
+                for name in full_names
+            )
+            abbreviations.append(_Abbreviation(token, tuple(p for p in phrases if p)))
+        # Longest full names first so "правилник за дейността на напоо" wins over shorter ones.
+        self._abbreviations = sorted(
+            abbreviations, key=lambda a: -max((len(p) for p in a.phrases), default=0)
+        )
+        self.abbreviation_tokens = frozenset(a.token for a in abbreviations)
+
+    # -- public API -------------------------------------------------------------------------
+
+    def stem(self, word: str) -> str:
+        """Morphological base of one clean lowercase word (numbers and abbreviations unchanged)."""
+        return self._stem_cached(word)
+
+    def tokens(self, text: str) -> list[str]:
+        """Content stems of `text`, with full names folded into their abbreviation token."""
+        words = self._content_words(clean_text(text))
+        return self._fold_abbreviations(self._morph_tokens(words))
+
+    def words(self, text: str) -> list[str]:
+        """Clean words without morphology (for names and codes, where endings matter)."""
+        return clean_text(text).split()
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _content_words(self, clean: str) -> list[str]:
+        return [w for w in clean.split() if w not in self.stopwords]
+
+    def _morph_tokens(self, words: Iterable[str]) -> list[str]:
+        return [self.stem(w) for w in words]
+
+    def _stem_uncached(self, word: str) -> str:
+        if not word or word[0].isdigit() or word in getattr(self, "abbreviation_tokens", ()):
+            return word
+        base = word
+        if self.use_lemmas:
+            base = simplemma.lemmatize(word, lang="bg")
+            # simplemma marks reflexive verbs as "подам-(се)": keep the verb.
+            base = base.split("-(")[0] or word
+        if self.use_stems and len(base) > 3:
+            base = self._stemmer.stem(base)
+        return base
+
+    def _fold_abbreviations(self, stems: list[str]) -> list[str]:
+        if not self._abbreviations or len(stems) < 2:
+            return stems
+        out: list[str] = []
+        i = 0
+        while i < len(stems):
+            for abbreviation in self._abbreviations:
+                phrase = _longest_match(stems, i, abbreviation.phrases)
+                if phrase:
+                    out.append(abbreviation.token)
+                    i += phrase
+                    break
+            else:
+                out.append(stems[i])
+                i += 1
+        return out
+
+
+def _longest_match(stems: Sequence[str], start: int, phrases: Iterable[Sequence[str]]) -> int:
+    best = 0
+    for phrase in phrases:
+        n = len(phrase)
+        if n > 1 and n > best and tuple(stems[start : start + n]) == tuple(phrase):
+            best = n
+    return best
+
+
+def load_normalizer(data_dir: Path = DATA_DIR, **options: bool) -> BulgarianNormalizer:
+    """The normalizer configured by the content files (stop words, abbreviations)."""
+    stopwords = frozenset(
+        line.strip()
+        for line in (data_dir / "stopwords-bg.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    with (data_dir / "abbreviations.toml").open("rb") as fh:
+        abbreviations = tomllib.load(fh)["abbreviations"]
+    return BulgarianNormalizer(stopwords=stopwords, abbreviations=abbreviations, **options)

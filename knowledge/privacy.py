@@ -1,0 +1,27 @@
+"""Pseudonyms and masking: what lets us count consultations without keeping who asked."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+# ЕГН and ЛНЧ are 10 digits; people also type them with spaces or dashes between groups.
+_EGN_LIKE = re.compile(r"(?<!\d)(?:\d[ \-]?){9}\d(?!\d)")
+MASK = "[скрит номер]"
+
+
+def keyed_hash(secret: str, value: str, purpose: str) -> str:
+    """HMAC-SHA256 of `value`, separated by `purpose` so one key can serve several uses."""
+    message = f"{purpose}\x00{value}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def pseudonymous_user_key(secret: str, channel: str, user_id: int) -> str:
+    """A stable key for a user that cannot be turned back into the Telegram id without the secret."""
+    return keyed_hash(secret, f"{channel}:{user_id}", "user")[:32]
+
+
+def mask_personal_numbers(text: str) -> str:
+    """Replace ЕГН/ЛНЧ-like 10-digit numbers in free text before it is stored."""
+    return _EGN_LIKE.sub(MASK, text)

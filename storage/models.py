@@ -1,0 +1,67 @@
+"""Database tables. Rows are storage details; repositories hand out domain values instead."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, DateTime, Float, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite has no 64-bit autoincrement type of its own; INTEGER PRIMARY KEY is its rowid.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware timestamps everywhere: stored in UTC, read back aware (SQLite forgets)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ConsultationRow(Base):
+    __tablename__ = "consultations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), nullable=False)
+    channel: Mapped[str] = mapped_column(String(16), nullable=False)
+    user_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    topic: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)
+    question: Mapped[str | None] = mapped_column(Text)  # masked; may be purged, counts stay
+    score: Mapped[float | None] = mapped_column(Float)
+    feedback: Mapped[str | None] = mapped_column(String(8))
+    feedback_reason: Mapped[str | None] = mapped_column(String(16))
+    repeat_key: Mapped[str] = mapped_column(String(64), nullable=False)
+
+    __table_args__ = (
+        Index("ix_consultations_user_repeat", "user_key", "repeat_key", "created_at"),
+        Index("ix_consultations_created_at", "created_at"),
+        Index("ix_consultations_outcome", "outcome", "created_at"),
+    )

@@ -1,0 +1,192 @@
+"""Repositories: the only code that queries tables. They flush, never commit: the per-update
+middleware owns the transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from knowledge.consultations import (
+    REPEAT_WINDOW,
+    Consultation,
+    ConsultationDraft,
+    ConsultationReport,
+    CountRow,
+    Feedback,
+    FeedbackReason,
+    Outcome,
+    quarter_bounds,
+    quarter_of,
+)
+from storage.models import ConsultationRow
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _to_domain(row: ConsultationRow, repeated: bool = False) -> Consultation:
+    return Consultation(
+        id=row.id,
+        created_at=row.created_at,
+        channel=row.channel,
+        user_key=row.user_key,
+        kind=row.kind,
+        topic=row.topic,
+        outcome=row.outcome,
+        question=row.question,
+        feedback=row.feedback,
+        feedback_reason=row.feedback_reason,
+        repeated=repeated,
+    )
+
+
+# An outcome never goes back down: a handed-over question stays handed over when asked again.
+_OUTCOME_RANK = {
+    Outcome.UNKNOWN: 0,
+    Outcome.SUGGESTED: 1,
+    Outcome.ANSWERED: 2,
+    Outcome.HANDED_OVER: 3,
+}
+
+
+class ConsultationRepository:
+    def __init__(self, session: AsyncSession, clock: Callable[[], dt.datetime] = _utcnow) -> None:
+        self.session = session
+        self.clock = clock
+
+    async def record(self, draft: ConsultationDraft) -> Consultation:
+        """Insert a consultation, or fold a repeat within REPEAT_WINDOW into the earlier one."""
+        now = self.clock()
+        earlier = await self.session.scalar(
+            select(ConsultationRow)
+            .where(
+                ConsultationRow.user_key == draft.user_key,
+                ConsultationRow.repeat_key == draft.repeat_key,
+                ConsultationRow.kind == draft.kind.value,
+                ConsultationRow.created_at >= now - REPEAT_WINDOW,
+            )
+            .order_by(ConsultationRow.created_at.desc())
+            .limit(1)
+            .with_for_update()
+        )
+        if earlier is not None:
+            if _OUTCOME_RANK[draft.outcome] > _OUTCOME_RANK.get(Outcome(earlier.outcome), 0):
+                earlier.outcome = draft.outcome.value
+                earlier.topic = draft.topic or earlier.topic
+            earlier.updated_at = now
+            await self.session.flush()
+            return _to_domain(earlier, repeated=True)
+        row = ConsultationRow(
+            created_at=now,
+            updated_at=now,
+            channel=draft.channel.value,
+            user_key=draft.user_key,
+            kind=draft.kind.value,
+            topic=draft.topic,
+            outcome=draft.outcome.value,
+            question=draft.question,
+            score=draft.score,
+            repeat_key=draft.repeat_key,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return _to_domain(row)
+
+    async def get_own(self, consultation_id: int, user_key: str) -> Consultation | None:
+        """A consultation of this user (forged or foreign ids find nothing)."""
+        row = await self.session.scalar(
+            select(ConsultationRow).where(
+                ConsultationRow.id == consultation_id, ConsultationRow.user_key == user_key
+            )
+        )
+        return None if row is None else _to_domain(row)
+
+    async def set_feedback(
+        self,
+        consultation_id: int,
+        user_key: str,
+        feedback: Feedback,
+        reason: FeedbackReason | None = None,
+    ) -> bool:
+        values: dict[str, object] = {"feedback": feedback.value, "updated_at": self.clock()}
+        if reason is not None:
+            values["feedback_reason"] = reason.value
+        result = await self.session.execute(
+            update(ConsultationRow)
+            .where(ConsultationRow.id == consultation_id, ConsultationRow.user_key == user_key)
+            .values(**values)
+        )
+        return bool(result.rowcount)
+
+    async def mark_handed_over(self, consultation_id: int, user_key: str) -> Consultation | None:
+        row = await self.session.scalar(
+            select(ConsultationRow).where(
+                ConsultationRow.id == consultation_id, ConsultationRow.user_key == user_key
+            )
+        )
+        if row is None:
+            return None
+        row.outcome = Outcome.HANDED_OVER.value
+        row.updated_at = self.clock()
+        await self.session.flush()
+        return _to_domain(row)
+
+    async def resolve_suggestion(
+        self, consultation_id: int, user_key: str, entry_id: str
+    ) -> Consultation | None:
+        """The user picked a suggested entry: the consultation now counts as answered."""
+        row = await self.session.scalar(
+            select(ConsultationRow).where(
+                ConsultationRow.id == consultation_id, ConsultationRow.user_key == user_key
+            )
+        )
+        if row is None:
+            return None
+        if row.outcome != Outcome.HANDED_OVER.value:
+            row.outcome = Outcome.ANSWERED.value
+        row.topic = entry_id
+        row.updated_at = self.clock()
+        await self.session.flush()
+        return _to_domain(row)
+
+    async def report(self, year: int, quarter: int | None = None) -> ConsultationReport:
+        """Counts by quarter, kind and outcome (quarters in the agency's time zone)."""
+        start, end = quarter_bounds(year, quarter)
+        result = await self.session.stream(
+            select(ConsultationRow.created_at, ConsultationRow.kind, ConsultationRow.outcome)
+            .where(ConsultationRow.created_at >= start, ConsultationRow.created_at < end)
+            .execution_options(yield_per=1000)
+        )
+        counts: Counter[tuple[int, str, str]] = Counter()
+        async for created_at, kind, outcome in result:
+            counts[(quarter_of(created_at)[1], kind, outcome)] += 1
+        rows = tuple(
+            CountRow(q, kind, outcome, n) for (q, kind, outcome), n in sorted(counts.items())
+        )
+        return ConsultationReport(year, quarter, rows)
+
+    async def recent_unanswered(self, limit: int = 50) -> list[Consultation]:
+        rows = await self.session.scalars(
+            select(ConsultationRow)
+            .where(
+                (ConsultationRow.outcome == Outcome.UNKNOWN.value)
+                | (ConsultationRow.feedback == Feedback.DOWN.value)
+            )
+            .order_by(ConsultationRow.created_at.desc())
+            .limit(limit)
+        )
+        return [_to_domain(r) for r in rows]
+
+    async def purge_questions(self, older_than: dt.datetime) -> int:
+        """Forget the text of old questions; the counts (rows) stay for the plan's reports."""
+        result = await self.session.execute(
+            update(ConsultationRow)
+            .where(ConsultationRow.created_at < older_than, ConsultationRow.question.is_not(None))
+            .values(question=None)
+        )
+        return int(result.rowcount or 0)
