@@ -165,7 +165,7 @@ class OfflineUser:
         return await self._feed(Update(update_id=next(self._update_ids), message=message))
 
     async def edit(self, message_id: int, text: str) -> list[SentMessage]:
-        message = self._message(text=text, message_id=message_id, edit_date=self._now())
+        message = self._message(text=text, message_id=message_id, edit_date=int(self._now().timestamp()))
         return await self._feed(Update(update_id=next(self._update_ids), edited_message=message))
 
     async def press(self, data: str, on_message: SentMessage | None = None) -> list[SentMessage]:

@@ -68,6 +68,9 @@ class MatchThresholds:
     margin: float  # ... and its lead over the best other entry
     suggest: float  # lowest score offered as "did you mean"
     max_suggestions: int = 3
+    # Words that exclude each other: a question about ЦИПО is not answered by a ЦПО-only entry.
+    contrasts: tuple[frozenset[str], ...] = ()
+    contrast_penalty: float = 0.7
 
     @classmethod
     def load(cls, path: Path = THRESHOLDS_FILE) -> MatchThresholds:
@@ -78,6 +81,8 @@ class MatchThresholds:
             margin=float(data["margin"]),
             suggest=float(data["suggest"]),
             max_suggestions=int(data.get("max_suggestions", 3)),
+            contrasts=tuple(frozenset(g) for g in data.get("contrasts", [])),
+            contrast_penalty=float(data.get("contrast_penalty", 0.7)),
         )
 
 
@@ -89,8 +94,13 @@ class _Doc:
     text: str  # sorted stems joined, for rapidfuzz
 
 
-# How far a query word may be from a known stem and still count as a typo of it.
-TYPO_CUTOFF = 80.0
+# How far a query word may be from a known stem and still count as a typo of it: one letter in
+# six ("лиценс" -> "лиценз", 83) is a typo; "тханкс" -> "такс" (80) is another word.
+TYPO_CUTOFF = 82.0
+# Weight of a word no entry uses, relative to the rarest known word.
+UNKNOWN_WORD_WEIGHT = 1.0
+# Exponents of the blend of question coverage and phrasing coverage.
+QUERY_COVERAGE_EXPONENT = 0.65
 # Share of the final score that comes from rapidfuzz string similarity (stage 2).
 STRING_SHARE = 0.25
 # Candidates re-scored in stage 2.
@@ -109,10 +119,13 @@ class FaqMatcher:
         self.thresholds = thresholds
         entry_stems: list[set[str]] = []
         raw_docs: list[tuple[int, frozenset[str]]] = []
+        surface_to_stem: dict[str, str] = {}
         for index, entry in enumerate(self.entries):
             all_stems: set[str] = set()
             for text in (entry.question, *entry.phrasings):
-                stems = frozenset(normalizer.tokens(text))
+                pairs = normalizer.analyze(text)
+                surface_to_stem.update(pairs)
+                stems = frozenset(stem for _, stem in pairs)
                 if stems:
                     raw_docs.append((index, stems))
                     all_stems |= stems
@@ -127,7 +140,7 @@ class FaqMatcher:
             for stem, df in document_frequency.items()
         }
         # A word nobody wrote in any entry is at least as telling as the rarest known word.
-        self._unknown_idf = math.log(1.0 + (n + 0.5) / 0.5) if self.entries else 1.0
+        self._unknown_idf = UNKNOWN_WORD_WEIGHT * (math.log(1.0 + (n + 0.5) / 0.5) if self.entries else 1.0)
         self._docs = [
             _Doc(i, stems, sum(self._idf[s] for s in stems), " ".join(sorted(stems)))
             for i, stems in raw_docs
@@ -137,6 +150,13 @@ class FaqMatcher:
             for stem in doc.stems:
                 self._postings[stem].append(doc_index)
         self._vocabulary = list(self._idf)
+        # Typos are corrected on whole words: a mistyped word's stem can be cut oddly.
+        self._surface_to_stem = surface_to_stem
+        self._surfaces = list(surface_to_stem)
+        self._contrasts = tuple(
+            frozenset(normalizer.tokens(word)[0] for word in group if normalizer.tokens(word))
+            for group in thresholds.contrasts
+        )
         self._by_id = {e.id: e for e in self.entries}
 
     # -- public API -------------------------------------------------------------------------
@@ -146,19 +166,7 @@ class FaqMatcher:
 
     def match(self, question: str) -> MatchResult:
         ranked = self.rank(question, limit=max(self.thresholds.max_suggestions, 3))
-        if ranked is None:
-            return Unknown(score=0.0, empty=True)
-        if not ranked:
-            return Unknown(score=0.0)
-        t = self.thresholds
-        top = ranked[0]
-        second = ranked[1].score if len(ranked) > 1 else 0.0
-        if top.score >= t.answer and top.score - second >= t.margin:
-            return Answer(top.entry, top.score, tuple(ranked[1:]))
-        close = tuple(c for c in ranked if c.score >= t.suggest)[: t.max_suggestions]
-        if close:
-            return Suggest(close, top.score)
-        return Unknown(score=top.score, closest=tuple(ranked[:3]))
+        return decide(ranked, self.thresholds)
 
     def rank(self, question: str, limit: int = 5) -> list[Candidate] | None:
         """Best entries with scores in [0, 1]; None when the question has no content words."""
@@ -175,10 +183,15 @@ class FaqMatcher:
         if not matched:
             return []
         coarse: list[tuple[float, int]] = []
+        query_stems = frozenset(query)
         for doc_index, overlap in matched.items():
+            doc = self._docs[doc_index]
             query_coverage = overlap / query_weight
-            doc_coverage = matched_idf[doc_index] / self._docs[doc_index].weight
-            coarse.append((_blend(query_coverage, doc_coverage), doc_index))
+            doc_coverage = matched_idf[doc_index] / doc.weight
+            score = _blend(query_coverage, doc_coverage)
+            if self._contradicts(query_stems, doc.stems):
+                score *= self.thresholds.contrast_penalty
+            coarse.append((score, doc_index))
         coarse.sort(reverse=True)
         query_text = " ".join(sorted(query))
         best: dict[int, float] = {}
@@ -188,29 +201,71 @@ class FaqMatcher:
             score = (1 - STRING_SHARE) * overlap_score + STRING_SHARE * similarity
             if score > best.get(doc.entry_index, -1.0):
                 best[doc.entry_index] = score
+
         ordered = sorted(best.items(), key=lambda item: item[1], reverse=True)[:limit]
         return [Candidate(self.entries[i], round(s, 4)) for i, s in ordered]
 
     # -- internals --------------------------------------------------------------------------
 
+    def _contradicts(self, query: frozenset[str], doc: frozenset[str]) -> bool:
+        for group in self._contrasts:
+            asked, offered = query & group, doc & group
+            if asked and offered and not asked & offered:
+                return True
+        return False
+
     def _query_weights(self, question: str) -> dict[str, tuple[float, float]]:
         """stem -> (IDF weight, similarity to the known stem it stands for)."""
         weights: dict[str, tuple[float, float]] = {}
-        for stem in self.normalizer.tokens(question):
+        for surface, stem in self.normalizer.analyze(question):
             if stem in self._idf:
                 weights[stem] = (self._idf[stem], 1.0)
                 continue
-            corrected = None
-            if len(stem) >= 4 and not stem[0].isdigit() and self._vocabulary:
-                corrected = process.extractOne(
-                    stem, self._vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
-                )
+            corrected = self._correct_typo(surface, stem)
             if corrected is not None:
-                known, similarity, _ = corrected
-                weights[known] = (self._idf[known], similarity / 100.0)
+                known, similarity = corrected
+                previous = weights.get(known)
+                if previous is None or previous[1] < similarity:
+                    weights[known] = (self._idf[known], similarity)
             else:
                 weights.setdefault(stem, (self._unknown_idf, 0.0))
         return weights
+
+    def _correct_typo(self, surface: str, stem: str) -> tuple[str, float] | None:
+        """The known stem a mistyped word stands for, with its similarity in [0, 1]."""
+        if len(surface) < 4 or surface[0].isdigit():
+            return None
+        best: tuple[str, float] | None = None
+        by_word = process.extractOne(
+            surface, self._surfaces, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
+        )
+        if by_word is not None:
+            best = (self._surface_to_stem[by_word[0]], by_word[1] / 100.0)
+        if len(stem) >= 4:
+            by_stem = process.extractOne(
+                stem, self._vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
+            )
+            if by_stem is not None and (best is None or by_stem[1] / 100.0 > best[1]):
+                best = (by_stem[0], by_stem[1] / 100.0)
+        if best is not None and best[0] not in self._idf:
+            return None
+        return best
+
+
+def decide(ranked: list[Candidate] | None, t: MatchThresholds) -> MatchResult:
+    """Turn a ranking into answer / suggest / unknown by the thresholds."""
+    if ranked is None:
+        return Unknown(score=0.0, empty=True)
+    if not ranked:
+        return Unknown(score=0.0)
+    top = ranked[0]
+    second = ranked[1].score if len(ranked) > 1 else 0.0
+    if top.score >= t.answer and top.score - second >= t.margin:
+        return Answer(top.entry, top.score, tuple(ranked[1:]))
+    close = tuple(c for c in ranked if c.score >= t.suggest)[: t.max_suggestions]
+    if close:
+        return Suggest(close, top.score)
+    return Unknown(score=top.score, closest=tuple(ranked[:3]))
 
 
 def _blend(query_coverage: float, doc_coverage: float) -> float:
@@ -221,4 +276,4 @@ def _blend(query_coverage: float, doc_coverage: float) -> float:
     """
     if query_coverage <= 0 or doc_coverage <= 0:
         return 0.0
-    return query_coverage**0.65 * doc_coverage**0.35
+    return query_coverage**QUERY_COVERAGE_EXPONENT * doc_coverage ** (1 - QUERY_COVERAGE_EXPONENT)

@@ -29,8 +29,10 @@ _LATIN = re.compile(r"[a-z]")
 _LATIN_WORD = re.compile(r"[a-z0-9'`]*[a-z][a-z0-9'`]*")
 # A token: a Cyrillic word, or a number with optional dash-joined parts ("3-54а", "522020").
 _TOKEN = re.compile(r"\d+(?:[-–]\d*[а-яѝ]*)*|[а-яѝ]+(?:-[а-яѝ]+)*")
-_CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u2028\u2029]")
-_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+# Control characters and separators become spaces (a zero-width space separates words) ...
+_CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b\u2028\u2029]")
+# ... other invisible marks (soft hyphen, joiners, direction marks, BOM) simply vanish.
+_INVISIBLE = re.compile(r"[\u00ad\u200c-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
 
 # How people type Bulgarian on a Latin keyboard in chats, mapped onto the Streamlined System that
 # cyrtranslit understands. Order matters: longer patterns first.
@@ -41,6 +43,7 @@ _CHAT_LATIN = (
     (re.compile(r"c(?!h)"), "ts"),
     (re.compile(r"q"), "ya"),
     (re.compile(r"w"), "v"),
+    (re.compile(r"(?<!d)j"), "zh"),  # "moje", "jalba": j is ж in chat Bulgarian
     (re.compile(r"x"), "h"),
     (re.compile(r"(?<=[a-z])4|4(?=[a-z])"), "ch"),
     (re.compile(r"(?<=[a-z])6|6(?=[a-z])"), "sh"),
@@ -78,9 +81,15 @@ class BulgarianNormalizer:
     abbreviations: dict[str, list[str]] = field(default_factory=dict)
     use_lemmas: bool = True
     use_stems: bool = True
+    stem_context: int = 1  # BulStem rule set: letters of left context (1 conflates most)
+    min_stem_length: int = 4  # words this short are kept whole ("ибан", "такси")
 
     def __post_init__(self) -> None:
-        self._stemmer = BulStemmer.from_file("stem-context-1", min_freq=2, left_context=1)
+        self._stemmer = BulStemmer.from_file(
+            f"stem-context-{self.stem_context}", min_freq=2, left_context=self.stem_context
+        )
+        # Abbreviation tokens are never stemmed ("напоо" must not become "напо").
+        self.abbreviation_tokens = frozenset(clean_text(a) for a in self.abbreviations)
         self._stem_cached = lru_cache(maxsize=200_000)(self._stem_uncached)
         abbreviations = []
         for abbreviation, full_names in self.abbreviations.items():
@@ -88,13 +97,12 @@ class BulgarianNormalizer:
             phrases = tuple(
                 tuple(self._morph_tokens(self._content_words(clean_text(name))))
                 for name in full_names
-            )
+            )  # stems of each full name
             abbreviations.append(_Abbreviation(token, tuple(p for p in phrases if p)))
         # Longest full names first so "правилник за дейността на напоо" wins over shorter ones.
         self._abbreviations = sorted(
             abbreviations, key=lambda a: -max((len(p) for p in a.phrases), default=0)
         )
-        self.abbreviation_tokens = frozenset(a.token for a in abbreviations)
 
     # -- public API -------------------------------------------------------------------------
 
@@ -104,8 +112,13 @@ class BulgarianNormalizer:
 
     def tokens(self, text: str) -> list[str]:
         """Content stems of `text`, with full names folded into their abbreviation token."""
+        return [stem for _, stem in self.analyze(text)]
+
+    def analyze(self, text: str) -> list[tuple[str, str]]:
+        """(surface word, stem) pairs of the content words; a folded full name is one pair."""
         words = self._content_words(clean_text(text))
-        return self._fold_abbreviations(self._morph_tokens(words))
+        stems = self._morph_tokens(words)
+        return self._fold_abbreviations(list(zip(words, stems, strict=True)))
 
     def words(self, text: str) -> list[str]:
         """Clean words without morphology (for names and codes, where endings matter)."""
@@ -120,31 +133,32 @@ class BulgarianNormalizer:
         return [self.stem(w) for w in words]
 
     def _stem_uncached(self, word: str) -> str:
-        if not word or word[0].isdigit() or word in getattr(self, "abbreviation_tokens", ()):
+        if not word or word[0].isdigit() or word in self.abbreviation_tokens:
             return word
         base = word
         if self.use_lemmas:
             base = simplemma.lemmatize(word, lang="bg")
             # simplemma marks reflexive verbs as "подам-(се)": keep the verb.
             base = base.split("-(")[0] or word
-        if self.use_stems and len(base) > 3:
+        if self.use_stems and len(base) > self.min_stem_length:
             base = self._stemmer.stem(base)
         return base
 
-    def _fold_abbreviations(self, stems: list[str]) -> list[str]:
-        if not self._abbreviations or len(stems) < 2:
-            return stems
-        out: list[str] = []
+    def _fold_abbreviations(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        if not self._abbreviations or len(pairs) < 2:
+            return pairs
+        stems = [stem for _, stem in pairs]
+        out: list[tuple[str, str]] = []
         i = 0
         while i < len(stems):
             for abbreviation in self._abbreviations:
                 phrase = _longest_match(stems, i, abbreviation.phrases)
                 if phrase:
-                    out.append(abbreviation.token)
+                    out.append((abbreviation.token, abbreviation.token))
                     i += phrase
                     break
             else:
-                out.append(stems[i])
+                out.append(pairs[i])
                 i += 1
         return out
 
@@ -158,7 +172,7 @@ def _longest_match(stems: Sequence[str], start: int, phrases: Iterable[Sequence[
     return best
 
 
-def load_normalizer(data_dir: Path = DATA_DIR, **options: bool) -> BulgarianNormalizer:
+def load_normalizer(data_dir: Path = DATA_DIR, **options: int | bool) -> BulgarianNormalizer:
     """The normalizer configured by the content files (stop words, abbreviations)."""
     stopwords = frozenset(
         line.strip()
@@ -167,4 +181,6 @@ def load_normalizer(data_dir: Path = DATA_DIR, **options: bool) -> BulgarianNorm
     )
     with (data_dir / "abbreviations.toml").open("rb") as fh:
         abbreviations = tomllib.load(fh)["abbreviations"]
-    return BulgarianNormalizer(stopwords=stopwords, abbreviations=abbreviations, **options)
+    return BulgarianNormalizer(
+        stopwords=stopwords, abbreviations=abbreviations, **options  # type: ignore[arg-type]
+    )
