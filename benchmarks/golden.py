@@ -23,7 +23,10 @@ def load_golden(path: Path = GOLDEN_FILE) -> list[GoldenRow]:
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
         return [
-            GoldenRow(r["question"], None if r["expected"].strip() == OUT_OF_SCOPE else r["expected"].strip())
+            GoldenRow(
+                r["question"],
+                None if r["expected"].strip() == OUT_OF_SCOPE else r["expected"].strip(),
+            )
             for r in reader
         ]
 
@@ -49,7 +52,11 @@ class Evaluation:
     @property
     def reach(self) -> float:
         """Share of in-scope questions where the right entry was answered or offered."""
-        return (self.answered_right + self.suggested_with_right) / self.in_scope if self.in_scope else 0.0
+        return (
+            (self.answered_right + self.suggested_with_right) / self.in_scope
+            if self.in_scope
+            else 0.0
+        )
 
     @property
     def top1(self) -> float:
@@ -85,7 +92,9 @@ def evaluate(
     ev = Evaluation(failures=[])
     rows = list(rows)
     thresholds = thresholds or matcher.thresholds
-    rankings = list(rankings) if rankings is not None else [matcher.rank(r.question, 3) for r in rows]
+    rankings = (
+        list(rankings) if rankings is not None else [matcher.rank(r.question, 3) for r in rows]
+    )
     for row, ranked in zip(rows, rankings, strict=True):
         result = decide(ranked, thresholds)
         ranked = ranked or []
@@ -110,5 +119,7 @@ def evaluate(
             ev.suggested_with_right += 1
         else:
             ev.missed += 1
-            ev.failures.append((row.question, row.expected, f"offered {offered}" if offered else "unknown"))
+            ev.failures.append(
+                (row.question, row.expected, f"offered {offered}" if offered else "unknown")
+            )
     return ev

@@ -43,13 +43,22 @@ def main() -> None:
         matcher = FaqMatcher(knowledge_base, normalizer, thresholds)
         rankings = [matcher.rank(r.question, 3) for r in rows]
         best = None
-        for answer, margin in itertools.product([x / 100 for x in range(50, 90, 2)], [0.04, 0.08, 0.1, 0.12, 0.15]):
-            ev = evaluate(matcher, rows, rankings, dataclasses.replace(thresholds, answer=answer, margin=margin))
+        for answer, margin in itertools.product(
+            [x / 100 for x in range(50, 90, 2)], [0.04, 0.08, 0.1, 0.12, 0.15]
+        ):
+            ev = evaluate(
+                matcher,
+                rows,
+                rankings,
+                dataclasses.replace(thresholds, answer=answer, margin=margin),
+            )
             key = (ev.oos_answered, 3 * ev.answered_wrong - ev.answered_right)
             if best is None or key < best[0]:
                 best = (key, ev)
         ev = best[1]
-        print(f"{name:<32} {ev.top1:>6.1%} {ev.reach:>6.1%} {ev.accuracy:>8.1%} {ev.answered_wrong:>5} {per_word:>8.1f}")
+        print(
+            f"{name:<32} {ev.top1:>6.1%} {ev.reach:>6.1%} {ev.accuracy:>8.1%} {ev.answered_wrong:>5} {per_word:>8.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import dataclasses
 import itertools
 
 from benchmarks.golden import evaluate, load_golden
-from bot.app import build_knowledge
+from bot.content import build_knowledge
 
 
 def main() -> None:
@@ -30,11 +30,15 @@ def main() -> None:
     current = matcher.thresholds
     results = []
     for answer, margin, suggest in itertools.product(
-        [x / 100 for x in range(50, 86, 2)], [0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15], [0.3, 0.35, 0.4, 0.45]
+        [x / 100 for x in range(50, 86, 2)],
+        [0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15],
+        [0.3, 0.35, 0.4, 0.45],
     ):
         t = dataclasses.replace(current, answer=answer, margin=margin, suggest=suggest)
         ev = evaluate(matcher, rows, rankings, t)
-        results.append(((ev.oos_answered, 3 * ev.answered_wrong - ev.answered_right, -ev.reach), t, ev))
+        results.append(
+            ((ev.oos_answered, 3 * ev.answered_wrong - ev.answered_right, -ev.reach), t, ev)
+        )
     results.sort(key=lambda item: item[0])
     print("best 10 threshold choices (answer, margin, suggest):")
     for _, t, ev in results[:10]:

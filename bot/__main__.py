@@ -13,13 +13,17 @@ from knowledge.faq import KnowledgeBaseError
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="НАПОО consultation assistant")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="НАПОО consultation assistant"
+    )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="Telegram long polling when BOT_TOKEN is set, else the console chat")
     sub.add_parser("console", help="the console chat, even when BOT_TOKEN is set")
     ask = sub.add_parser("ask", help="answer questions from the command line")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
-    ask.add_argument("question", nargs="*", help="the question; without it, read stdin line by line")
+    ask.add_argument(
+        "question", nargs="*", help="the question; without it, read stdin line by line"
+    )
     report = sub.add_parser("report", help="consultation counts by quarter")
     report.add_argument("--year", type=int, default=dt.date.today().year)
     report.add_argument("--quarter", type=int, choices=[1, 2, 3, 4])
@@ -39,8 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings.log_level if command in {"run"} else "WARNING")
     try:
         if command == "ask":
-            from bot.app import build_knowledge
-            from bot.runner import run_ask
+            from bot.ask import run_ask
+            from bot.content import build_knowledge
 
             questions = [" ".join(args.question)] if args.question else sys.stdin
             run_ask(build_knowledge(), questions, args.json, sys.stdout)

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.content import Knowledge, build_knowledge
 from bot.middlewares import TransactionMiddleware
 from handlers import create_root_router, errors
 from knowledge.consultations import Channel
-from knowledge.faq import load_knowledge_base
-from knowledge.matcher import FaqMatcher, MatchThresholds
-from knowledge.normalize import load_normalizer
-
-
-@dataclass(frozen=True)
-class Knowledge:
-    matcher: FaqMatcher
-
-
-def build_knowledge() -> Knowledge:
-    """Load and check the content; raises KnowledgeBaseError naming a bad file."""
-    knowledge_base = load_knowledge_base()
-    return Knowledge(
-        matcher=FaqMatcher(knowledge_base, load_normalizer(), MatchThresholds.load()),
-    )
 
 
 def build_dispatcher(

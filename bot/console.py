@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.offline import OfflineUser, RecordingSession, SentMessage, offline_bot
+from bot.offline import OfflineUser, SentMessage
 from handlers import texts
 from knowledge.telegram_html import to_plain_text
 

@@ -38,7 +38,9 @@ from aiogram.types import (
     User,
 )
 
-BOT_USER = User(id=7_000_000_001, is_bot=True, first_name="НАПОО помощник", username="napoo_help_bot")
+BOT_USER = User(
+    id=7_000_000_001, is_bot=True, first_name="НАПОО помощник", username="napoo_help_bot"
+)
 FAKE_TOKEN = "7000000001:OFFLINE-session-token-not-a-real-one-xx"
 
 
@@ -85,7 +87,9 @@ class RecordingSession(BaseSession):
         if isinstance(method, SendMessage | SendDocument):
             chat_id = int(method.chat_id)
             if chat_id in self.blocked_chats:
-                raise TelegramForbiddenError(method=method, message="Forbidden: bot was blocked by the user")
+                raise TelegramForbiddenError(
+                    method=method, message="Forbidden: bot was blocked by the user"
+                )
             text = method.text if isinstance(method, SendMessage) else (method.caption or "")
             sent = SentMessage(chat_id, text, next(self._ids), method.reply_markup)
             self.sent.append(sent)
@@ -97,7 +101,9 @@ class RecordingSession(BaseSession):
                 chat=self.chats.get(chat_id, Chat(id=chat_id, type="private")),
                 from_user=BOT_USER,
                 text=text if isinstance(method, SendMessage) else None,
-                reply_markup=method.reply_markup if isinstance(method.reply_markup, InlineKeyboardMarkup) else None,
+                reply_markup=method.reply_markup
+                if isinstance(method.reply_markup, InlineKeyboardMarkup)
+                else None,
             )
         if isinstance(method, AnswerCallbackQuery):
             self.callback_answers.append(method)
@@ -165,7 +171,9 @@ class OfflineUser:
         return await self._feed(Update(update_id=next(self._update_ids), message=message))
 
     async def edit(self, message_id: int, text: str) -> list[SentMessage]:
-        message = self._message(text=text, message_id=message_id, edit_date=int(self._now().timestamp()))
+        message = self._message(
+            text=text, message_id=message_id, edit_date=int(self._now().timestamp())
+        )
         return await self._feed(Update(update_id=next(self._update_ids), edited_message=message))
 
     async def press(self, data: str, on_message: SentMessage | None = None) -> list[SentMessage]:
@@ -185,7 +193,9 @@ class OfflineUser:
             chat_instance=str(self.chat.id),
             data=data,
             message=source
-            or Message(message_id=1, date=self._now(), chat=self.chat, from_user=BOT_USER, text="…"),
+            or Message(
+                message_id=1, date=self._now(), chat=self.chat, from_user=BOT_USER, text="…"
+            ),
         )
         return await self._feed(Update(update_id=next(self._update_ids), callback_query=query))
 
@@ -196,7 +206,9 @@ class OfflineUser:
                 return await self.press(data, reply)
         raise AssertionError(f"no button with {label_part!r} in {[b[0] for b in reply.buttons]}")
 
-    async def send_document(self, file_name: str, content: bytes, mime_type: str | None = None) -> list[SentMessage]:
+    async def send_document(
+        self, file_name: str, content: bytes, mime_type: str | None = None
+    ) -> list[SentMessage]:
         file_id = f"doc{next(self._update_ids)}"
         self.session.files[file_id] = content
         document = Document(
@@ -214,7 +226,9 @@ class OfflineUser:
     def _now() -> dt.datetime:
         return dt.datetime.now(dt.UTC)
 
-    def _message(self, text: str | None = None, message_id: int | None = None, **content: Any) -> Message:
+    def _message(
+        self, text: str | None = None, message_id: int | None = None, **content: Any
+    ) -> Message:
         return Message(
             message_id=message_id or next(self._message_ids),
             date=self._now(),

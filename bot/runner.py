@@ -7,7 +7,6 @@ import io
 import json
 import logging
 import sys
-from collections.abc import Iterable
 from typing import TextIO
 
 from aiogram import Bot
@@ -17,13 +16,11 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.types import BotCommand
 
-from bot.app import Knowledge, build_dispatcher, build_knowledge
+from bot.app import build_dispatcher, build_knowledge
 from bot.console import ConsolePrinter, chat
 from bot.offline import OfflineUser, RecordingSession, offline_bot
 from bot.settings import Settings
 from knowledge.consultations import Channel, ConsultationReport
-from knowledge.matcher import Answer, FaqMatcher, Suggest
-from knowledge.telegram_html import to_plain_text
 from storage.db import create_engine, create_session_factory, upgrade_schema
 from storage.repositories import ConsultationRepository
 
@@ -95,52 +92,6 @@ async def run_console(
         await engine.dispose()
 
 
-def ask_result(matcher: FaqMatcher, question: str) -> dict[str, object]:
-    """One question as the JSON object of `python -m bot ask --json`."""
-    result = matcher.match(question)
-    payload: dict[str, object] = {
-        "question": question,
-        "status": "unknown",
-        "entry_id": None,
-        "answer": None,
-        "score": round(result.score, 4),
-        "suggestions": [],
-        "sources": [],
-    }
-    if isinstance(result, Answer):
-        payload.update(
-            status="answer",
-            entry_id=result.entry.id,
-            answer=to_plain_text(result.entry.answer_html),
-            sources=list(result.entry.sources),
-        )
-    elif isinstance(result, Suggest):
-        payload.update(
-            status="suggest",
-            suggestions=[{"entry_id": c.entry.id, "title": c.entry.question} for c in result.candidates],
-        )
-    return payload
-
-
-def run_ask(knowledge: Knowledge, questions: Iterable[str], as_json: bool, out: TextIO) -> None:
-    for raw in questions:
-        question = raw.rstrip("\n")
-        payload = ask_result(knowledge.matcher, question)
-        if as_json:
-            out.write(json.dumps(payload, ensure_ascii=False) + "\n")
-            out.flush()
-            continue
-        out.write(f"? {question}\n[{payload['status']}, {payload['score']}]\n")
-        if payload["status"] == "answer":
-            out.write(f"{payload['answer']}\n{' '.join(payload['sources'])}\n\n")  # type: ignore[arg-type]
-        elif payload["status"] == "suggest":
-            for s in payload["suggestions"]:  # type: ignore[union-attr]
-                out.write(f"  - {s['title']} ({s['entry_id']})\n")
-            out.write("\n")
-        else:
-            out.write("  (no confident answer)\n\n")
-
-
 async def load_report(settings: Settings, year: int, quarter: int | None) -> ConsultationReport:
     engine, session_factory = await _database(settings)
     try:
@@ -165,7 +116,12 @@ def render_report(report: ConsultationReport, fmt: str) -> str:
     ]
     if fmt == "json":
         return json.dumps(
-            {"year": report.year, "quarter": report.quarter, "rows": table, "total": report.total()},
+            {
+                "year": report.year,
+                "quarter": report.quarter,
+                "rows": table,
+                "total": report.total(),
+            },
             ensure_ascii=False,
             indent=2,
         )
@@ -176,8 +132,15 @@ def render_report(report: ConsultationReport, fmt: str) -> str:
         for row in table:
             writer.writerow([row["kind"], row["outcome"], *row["quarters"].values(), row["total"]])  # type: ignore[union-attr]
         return buffer.getvalue().rstrip("\n")
-    header = f"{'kind':<10} {'outcome':<12} " + " ".join(f"{'Q' + str(q):>6}" for q in quarters) + f" {'total':>7}"
-    lines = [f"Consultations {report.year}" + (f" Q{report.quarter}" if report.quarter else ""), header]
+    header = (
+        f"{'kind':<10} {'outcome':<12} "
+        + " ".join(f"{'Q' + str(q):>6}" for q in quarters)
+        + f" {'total':>7}"
+    )
+    lines = [
+        f"Consultations {report.year}" + (f" Q{report.quarter}" if report.quarter else ""),
+        header,
+    ]
     for row in table:
         lines.append(
             f"{row['kind']:<10} {row['outcome']:<12} "

@@ -112,7 +112,9 @@ def load_settings(
             "(its value is not shown)"
         )
     data_dir = Path(get("DATA_DIR") or DEFAULT_DATA_DIR)
-    database_url = get("DATABASE_URL") or f"sqlite+aiosqlite:///{(data_dir / 'napoo.db').as_posix()}"
+    database_url = (
+        get("DATABASE_URL") or f"sqlite+aiosqlite:///{(data_dir / 'napoo.db').as_posix()}"
+    )
     try:
         parsed = make_url(database_url)
     except ArgumentError:
@@ -123,9 +125,13 @@ def load_settings(
     if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
         raise SettingsError("DATABASE_URL must point to SQLite or PostgreSQL")
     if parsed.get_backend_name() == "sqlite" and parsed.get_driver_name() != "aiosqlite":
-        raise SettingsError("DATABASE_URL for SQLite must use the async driver: sqlite+aiosqlite:///...")
+        raise SettingsError(
+            "DATABASE_URL for SQLite must use the async driver: sqlite+aiosqlite:///..."
+        )
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "asyncpg":
-        raise SettingsError("DATABASE_URL for PostgreSQL must use the async driver: postgresql+asyncpg://...")
+        raise SettingsError(
+            "DATABASE_URL for PostgreSQL must use the async driver: postgresql+asyncpg://..."
+        )
 
     api_base = get("TELEGRAM_API_BASE")
     if api_base is not None and not re.match(r"^https?://[^\s/]+", api_base):

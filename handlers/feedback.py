@@ -122,7 +122,9 @@ async def hand_over(
             await bot.send_message(staff_id, note)
             delivered += 1
         except TelegramAPIError as exc:  # staff member never opened the bot, blocked it, ...
-            log.warning("hand-over %s not delivered to a staff member: %s", record.id, type(exc).__name__)
+            log.warning(
+                "hand-over %s not delivered to a staff member: %s", record.id, type(exc).__name__
+            )
     await callback.answer()
     if not delivered:
         await callback.message.answer(texts.HANDOVER_NO_STAFF)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
 
 from handlers import texts
 from knowledge.matcher import Candidate
@@ -45,44 +49,57 @@ def main_menu() -> ReplyKeyboardMarkup:
 
 
 def rating(consultation_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=texts.BUTTON_UP, callback_data=Rate(consultation_id=consultation_id, up=True))
-    builder.button(
-        text=texts.BUTTON_DOWN, callback_data=Rate(consultation_id=consultation_id, up=False)
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=texts.BUTTON_UP,
+                    callback_data=Rate(consultation_id=consultation_id, up=True).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=texts.BUTTON_DOWN,
+                    callback_data=Rate(consultation_id=consultation_id, up=False).pack(),
+                ),
+            ]
+        ]
     )
-    return builder.as_markup()
+
+
+def _column(buttons: list[tuple[str, CallbackData]]) -> InlineKeyboardMarkup:
+    """One button per row. Built directly: InlineKeyboardBuilder deep-copies (~2 ms a keyboard)."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=text, callback_data=data.pack())] for text, data in buttons
+        ]
+    )
 
 
 def reasons(consultation_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for reason, label in (
-        ("wrong", texts.REASON_WRONG),
-        ("incomplete", texts.REASON_INCOMPLETE),
-        ("off_topic", texts.REASON_OFF_TOPIC),
-    ):
-        builder.button(
-            text=label, callback_data=RateReason(consultation_id=consultation_id, reason=reason)
-        )
-    builder.button(text=texts.BUTTON_HANDOVER, callback_data=HandOver(consultation_id=consultation_id))
-    builder.adjust(1)
-    return builder.as_markup()
+    return _column(
+        [
+            (label, RateReason(consultation_id=consultation_id, reason=reason))
+            for reason, label in (
+                ("wrong", texts.REASON_WRONG),
+                ("incomplete", texts.REASON_INCOMPLETE),
+                ("off_topic", texts.REASON_OFF_TOPIC),
+            )
+        ]
+        + [(texts.BUTTON_HANDOVER, HandOver(consultation_id=consultation_id))]
+    )
 
 
 def suggestions(candidates: tuple[Candidate, ...], consultation_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for candidate in candidates:
-        builder.button(
-            text=candidate.entry.question[:120],
-            callback_data=PickEntry(entry_id=candidate.entry.id, consultation_id=consultation_id),
-        )
-    builder.button(
-        text=texts.SUGGEST_NONE_FITS, callback_data=NoneFits(consultation_id=consultation_id)
+    return _column(
+        [
+            (
+                candidate.entry.question[:120],
+                PickEntry(entry_id=candidate.entry.id, consultation_id=consultation_id),
+            )
+            for candidate in candidates
+        ]
+        + [(texts.SUGGEST_NONE_FITS, NoneFits(consultation_id=consultation_id))]
     )
-    builder.adjust(1)
-    return builder.as_markup()
 
 
 def handover(consultation_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=texts.BUTTON_HANDOVER, callback_data=HandOver(consultation_id=consultation_id))
-    return builder.as_markup()
+    return _column([(texts.BUTTON_HANDOVER, HandOver(consultation_id=consultation_id))])

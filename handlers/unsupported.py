@@ -9,8 +9,21 @@ from handlers import texts
 from handlers.filters import PrivateChat
 
 UNSUPPORTED = (
-    F.sticker | F.photo | F.voice | F.audio | F.video | F.video_note | F.animation | F.document
-    | F.location | F.venue | F.contact | F.poll | F.dice | F.story | F.game
+    F.sticker
+    | F.photo
+    | F.voice
+    | F.audio
+    | F.video
+    | F.video_note
+    | F.animation
+    | F.document
+    | F.location
+    | F.venue
+    | F.contact
+    | F.poll
+    | F.dice
+    | F.story
+    | F.game
 )
 
 

@@ -1,4 +1,4 @@
-"""FAQ entries and the loader of `knowledge/data/faq/*.toml` (the only code that knows that layout)."""
+"""FAQ entries and their loader: the only code that knows the layout of `knowledge/data/faq/`."""
 
 from __future__ import annotations
 
@@ -66,7 +66,8 @@ def _as_str_list(value: object, where: str, field: str) -> tuple[str, ...]:
 
 def _entry_from_table(table: dict[str, object], where: str) -> FaqEntry:
     missing = [
-        f for f in ("id", "question", "answer", "legal_basis", "sources", "reviewed")
+        f
+        for f in ("id", "question", "answer", "legal_basis", "sources", "reviewed")
         if not table.get(f)
     ]
     if missing:

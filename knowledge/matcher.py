@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from knowledge.faq import FaqEntry
@@ -140,15 +141,19 @@ class FaqMatcher:
             for stem, df in document_frequency.items()
         }
         # A word nobody wrote in any entry is at least as telling as the rarest known word.
-        self._unknown_idf = UNKNOWN_WORD_WEIGHT * (math.log(1.0 + (n + 0.5) / 0.5) if self.entries else 1.0)
+        self._unknown_idf = UNKNOWN_WORD_WEIGHT * (
+            math.log(1.0 + (n + 0.5) / 0.5) if self.entries else 1.0
+        )
         self._docs = [
             _Doc(i, stems, sum(self._idf[s] for s in stems), " ".join(sorted(stems)))
             for i, stems in raw_docs
         ]
-        self._postings: dict[str, list[int]] = defaultdict(list)
+        postings: dict[str, list[int]] = defaultdict(list)
         for doc_index, doc in enumerate(self._docs):
             for stem in doc.stems:
-                self._postings[stem].append(doc_index)
+                postings[stem].append(doc_index)
+        self._postings = {stem: np.array(ids, dtype=np.int64) for stem, ids in postings.items()}
+        self._doc_weights = np.array([doc.weight for doc in self._docs], dtype=float)
         self._vocabulary = list(self._idf)
         # Typos are corrected on whole words: a mistyped word's stem can be cut oddly.
         self._surface_to_stem = surface_to_stem
@@ -158,6 +163,11 @@ class FaqMatcher:
             for group in thresholds.contrasts
         )
         self._by_id = {e.id: e for e in self.entries}
+        contrast_tokens = frozenset().union(*self._contrasts) if self._contrasts else frozenset()
+        self._has_token = {
+            token: np.array([token in doc.stems for doc in self._docs], dtype=bool)
+            for token in contrast_tokens
+        }
 
     # -- public API -------------------------------------------------------------------------
 
@@ -174,25 +184,27 @@ class FaqMatcher:
         if not query:
             return None
         query_weight = sum(weight for weight, _ in query.values())
-        matched: dict[int, float] = defaultdict(float)
-        matched_idf: dict[int, float] = defaultdict(float)
+        # Vectorised over all phrasings: what share of the question each covers, and of itself.
+        matched = np.zeros(len(self._docs))
+        matched_idf = np.zeros(len(self._docs))
         for stem, (weight, similarity) in query.items():
-            for doc_index in self._postings.get(stem, ()):
-                matched[doc_index] += weight * similarity
-                matched_idf[doc_index] += self._idf[stem]
-        if not matched:
+            postings = self._postings.get(stem)
+            if postings is not None:
+                matched[postings] += weight * similarity
+                matched_idf[postings] += self._idf[stem]
+        candidates = np.flatnonzero(matched)
+        if candidates.size == 0:
             return []
-        coarse: list[tuple[float, int]] = []
-        query_stems = frozenset(query)
-        for doc_index, overlap in matched.items():
-            doc = self._docs[doc_index]
-            query_coverage = overlap / query_weight
-            doc_coverage = matched_idf[doc_index] / doc.weight
-            score = _blend(query_coverage, doc_coverage)
-            if self._contradicts(query_stems, doc.stems):
-                score *= self.thresholds.contrast_penalty
-            coarse.append((score, doc_index))
-        coarse.sort(reverse=True)
+        query_coverage = matched[candidates] / query_weight
+        doc_coverage = matched_idf[candidates] / self._doc_weights[candidates]
+        scores = _blend(query_coverage, doc_coverage)
+        penalised = self._contradicting_docs(frozenset(query))
+        if penalised is not None:
+            penalty = self.thresholds.contrast_penalty
+            scores = np.where(penalised[candidates], scores * penalty, scores)
+        # Best first; ties broken by phrasing order so results are deterministic.
+        order = np.lexsort((candidates, -scores))[:RESCORE_LIMIT]
+        coarse = [(float(scores[i]), int(candidates[i])) for i in order]
         query_text = " ".join(sorted(query))
         best: dict[int, float] = {}
         for overlap_score, doc_index in coarse[:RESCORE_LIMIT]:
@@ -207,12 +219,22 @@ class FaqMatcher:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _contradicts(self, query: frozenset[str], doc: frozenset[str]) -> bool:
+    def _contradicting_docs(self, query: frozenset[str]) -> np.ndarray | None:
+        """Mask of phrasings that name only another member of a contrast group the query uses."""
+        mask = None
         for group in self._contrasts:
-            asked, offered = query & group, doc & group
-            if asked and offered and not asked & offered:
-                return True
-        return False
+            asked = query & group
+            if not asked:
+                continue
+            offered_other = np.zeros(len(self._docs), dtype=bool)
+            for token in group - asked:
+                offered_other |= self._has_token.get(token, False)
+            offered_asked = np.zeros(len(self._docs), dtype=bool)
+            for token in asked:
+                offered_asked |= self._has_token.get(token, False)
+            group_mask = offered_other & ~offered_asked
+            mask = group_mask if mask is None else mask | group_mask
+        return mask
 
     def _query_weights(self, question: str) -> dict[str, tuple[float, float]]:
         """stem -> (IDF weight, similarity to the known stem it stands for)."""
@@ -268,12 +290,10 @@ def decide(ranked: list[Candidate] | None, t: MatchThresholds) -> MatchResult:
     return Unknown(score=top.score, closest=tuple(ranked[:3]))
 
 
-def _blend(query_coverage: float, doc_coverage: float) -> float:
+def _blend(query_coverage: np.ndarray, doc_coverage: np.ndarray) -> np.ndarray:
     """How well a phrasing covers the question and the question covers the phrasing.
 
     The question side weighs more: a short question fully inside a long phrasing is a good
     match; a long question of which one word matches is not.
     """
-    if query_coverage <= 0 or doc_coverage <= 0:
-        return 0.0
     return query_coverage**QUERY_COVERAGE_EXPONENT * doc_coverage ** (1 - QUERY_COVERAGE_EXPONENT)

@@ -21,7 +21,7 @@ def _bg_number(value: Decimal) -> str:
 
 
 def format_bgn_with_eur(amount_bgn: Decimal | int | str) -> str:
-    """"950 лв (485,73 € при превалутиране по фиксирания курс 1,95583)"."""
+    """ "950 лв (485,73 € при превалутиране по фиксирания курс 1,95583)"."""
     amount = Decimal(str(amount_bgn))
     return (
         f"{_bg_number(amount)} лв "

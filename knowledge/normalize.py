@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -91,6 +91,8 @@ class BulgarianNormalizer:
         # Abbreviation tokens are never stemmed ("напоо" must not become "напо").
         self.abbreviation_tokens = frozenset(clean_text(a) for a in self.abbreviations)
         self._stem_cached = lru_cache(maxsize=200_000)(self._stem_uncached)
+        # A question is analysed by the matcher and again for its repeat key: remember a few.
+        self._analyze_cached = lru_cache(maxsize=4096)(self._analyze_uncached)
         abbreviations = []
         for abbreviation, full_names in self.abbreviations.items():
             token = clean_text(abbreviation)
@@ -99,10 +101,17 @@ class BulgarianNormalizer:
                 for name in full_names
             )  # stems of each full name
             abbreviations.append(_Abbreviation(token, tuple(p for p in phrases if p)))
-        # Longest full names first so "правилник за дейността на напоо" wins over shorter ones.
-        self._abbreviations = sorted(
-            abbreviations, key=lambda a: -max((len(p) for p in a.phrases), default=0)
-        )
+        # Full names by their first stem, longest first, so "правилник за дейността на напоо"
+        # wins over shorter ones and most words need a single dictionary look-up.
+        self._phrases_by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for abbreviation in abbreviations:
+            for phrase in abbreviation.phrases:
+                if len(phrase) > 1:
+                    self._phrases_by_first.setdefault(phrase[0], []).append(
+                        (phrase, abbreviation.token)
+                    )
+        for phrases in self._phrases_by_first.values():
+            phrases.sort(key=lambda item: -len(item[0]))
 
     # -- public API -------------------------------------------------------------------------
 
@@ -116,9 +125,12 @@ class BulgarianNormalizer:
 
     def analyze(self, text: str) -> list[tuple[str, str]]:
         """(surface word, stem) pairs of the content words; a folded full name is one pair."""
+        return list(self._analyze_cached(text))
+
+    def _analyze_uncached(self, text: str) -> tuple[tuple[str, str], ...]:
         words = self._content_words(clean_text(text))
         stems = self._morph_tokens(words)
-        return self._fold_abbreviations(list(zip(words, stems, strict=True)))
+        return tuple(self._fold_abbreviations(list(zip(words, stems, strict=True))))
 
     def words(self, text: str) -> list[str]:
         """Clean words without morphology (for names and codes, where endings matter)."""
@@ -145,31 +157,21 @@ class BulgarianNormalizer:
         return base
 
     def _fold_abbreviations(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        if not self._abbreviations or len(pairs) < 2:
+        if not self._phrases_by_first or len(pairs) < 2:
             return pairs
         stems = [stem for _, stem in pairs]
         out: list[tuple[str, str]] = []
         i = 0
         while i < len(stems):
-            for abbreviation in self._abbreviations:
-                phrase = _longest_match(stems, i, abbreviation.phrases)
-                if phrase:
-                    out.append((abbreviation.token, abbreviation.token))
-                    i += phrase
+            for phrase, token in self._phrases_by_first.get(stems[i], ()):
+                if tuple(stems[i : i + len(phrase)]) == phrase:
+                    out.append((token, token))
+                    i += len(phrase)
                     break
             else:
                 out.append(pairs[i])
                 i += 1
         return out
-
-
-def _longest_match(stems: Sequence[str], start: int, phrases: Iterable[Sequence[str]]) -> int:
-    best = 0
-    for phrase in phrases:
-        n = len(phrase)
-        if n > 1 and n > best and tuple(stems[start : start + n]) == tuple(phrase):
-            best = n
-    return best
 
 
 def load_normalizer(data_dir: Path = DATA_DIR, **options: int | bool) -> BulgarianNormalizer:
@@ -182,5 +184,7 @@ def load_normalizer(data_dir: Path = DATA_DIR, **options: int | bool) -> Bulgari
     with (data_dir / "abbreviations.toml").open("rb") as fh:
         abbreviations = tomllib.load(fh)["abbreviations"]
     return BulgarianNormalizer(
-        stopwords=stopwords, abbreviations=abbreviations, **options  # type: ignore[arg-type]
+        stopwords=stopwords,
+        abbreviations=abbreviations,
+        **options,  # type: ignore[arg-type]
     )

@@ -18,7 +18,7 @@ def keyed_hash(secret: str, value: str, purpose: str) -> str:
 
 
 def pseudonymous_user_key(secret: str, channel: str, user_id: int) -> str:
-    """A stable key for a user that cannot be turned back into the Telegram id without the secret."""
+    """A stable user key; without the secret it cannot be turned back into the Telegram id."""
     return keyed_hash(secret, f"{channel}:{user_id}", "user")[:32]
 
 

@@ -10,8 +10,23 @@ import html
 from html.parser import HTMLParser
 
 ALLOWED_TAGS = frozenset(
-    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-     "blockquote", "tg-spoiler", "span"}
+    {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "a",
+        "code",
+        "pre",
+        "blockquote",
+        "tg-spoiler",
+        "span",
+    }
 )
 TELEGRAM_MESSAGE_LIMIT = 4096
 

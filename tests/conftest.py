@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import Knowledge, build_dispatcher, build_knowledge
+from bot.app import build_dispatcher
+from bot.content import Knowledge, build_knowledge
 from bot.offline import OfflineUser, RecordingSession, offline_bot
 from knowledge.consultations import Channel
 from storage.db import create_engine, create_session_factory, upgrade_schema
@@ -44,7 +45,9 @@ def session_factory(engine: AsyncEngine):
 class Chat:
     """One user's conversation with a fresh bot."""
 
-    def __init__(self, knowledge: Knowledge, session_factory, staff_ids=frozenset({STAFF_ID})) -> None:
+    def __init__(
+        self, knowledge: Knowledge, session_factory, staff_ids=frozenset({STAFF_ID})
+    ) -> None:
         self.session = RecordingSession()
         self.bot = offline_bot(self.session)
         self.dispatcher = build_dispatcher(

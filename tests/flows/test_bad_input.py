@@ -61,7 +61,9 @@ async def test_html_and_sql_looking_text_is_data(chat, engine, session_factory, 
     assert "consultations" in tables
 
 
-async def test_egn_in_a_question_is_masked_before_storing_and_not_logged(chat, session_factory, caplog):
+async def test_egn_in_a_question_is_masked_before_storing_and_not_logged(
+    chat, session_factory, caplog
+):
     caplog.set_level(logging.DEBUG)
     await chat.user.send("моето ЕГН е 8001011234, как да проверя свидетелството си")
     [row] = await rows(session_factory)
@@ -86,8 +88,15 @@ async def test_group_chat_answers_only_when_addressed(knowledge, session_factory
     assert await member.send("какви документи трябват за лиценз на цпо") == []
     from aiogram.types import Sticker
 
-    sticker = Sticker(file_id="s", file_unique_id="s", type="regular", width=1, height=1,
-                      is_animated=False, is_video=False)
+    sticker = Sticker(
+        file_id="s",
+        file_unique_id="s",
+        type="regular",
+        width=1,
+        height=1,
+        is_animated=False,
+        is_video=False,
+    )
     assert await member.send(sticker=sticker) == []
     assert await member.send("/weather@other_bot") == []
 
@@ -98,7 +107,9 @@ async def test_group_chat_answers_only_when_addressed(knowledge, session_factory
     assert row.topic == "cpo-documents"
 
 
-async def test_read_only_database_gets_an_apology_and_nothing_written(knowledge, engine, sqlite_url, tmp_path, caplog):
+async def test_read_only_database_gets_an_apology_and_nothing_written(
+    knowledge, engine, sqlite_url, tmp_path, caplog
+):
     database = sqlite_url.split("///", 1)[1]
     read_only = create_engine(f"sqlite+aiosqlite:///file:{database}?mode=ro&uri=true")
     chat = Chat(knowledge, create_session_factory(read_only))
@@ -111,7 +122,9 @@ async def test_read_only_database_gets_an_apology_and_nothing_written(knowledge,
         assert list(await session.scalars(select(ConsultationRow))) == []
 
 
-async def test_locked_database_gets_an_apology_and_the_next_try_works(knowledge, session_factory, sqlite_url):
+async def test_locked_database_gets_an_apology_and_the_next_try_works(
+    knowledge, session_factory, sqlite_url
+):
     database = sqlite_url.split("///", 1)[1]
     chat = Chat(knowledge, session_factory)
     locker = sqlite3.connect(database, isolation_level=None)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from handlers import texts
 from handlers.keyboards import PickEntry, Rate
-from knowledge.telegram_html import html_problems
 from storage.models import ConsultationRow
 from tests.conftest import STAFF_ID
 
@@ -30,7 +29,9 @@ async def test_help_and_menu_buttons(chat):
     assert (await chat.user.send(texts.BUTTON_HELP))[0].text == texts.HELP
 
 
-async def test_question_gets_answer_with_legal_basis_sources_and_rating(chat, knowledge, session_factory):
+async def test_question_gets_answer_with_legal_basis_sources_and_rating(
+    chat, knowledge, session_factory
+):
     replies = await chat.user.send("Какви документи трябват за лиценз на ЦПО?")
     assert len(replies) == 1
     reply = replies[0]
@@ -39,7 +40,12 @@ async def test_question_gets_answer_with_legal_basis_sources_and_rating(chat, kn
     assert "Правно основание" in reply.text and entry.sources[0] in reply.text
     assert [label for label, _ in reply.buttons] == [texts.BUTTON_UP, texts.BUTTON_DOWN]
     [row] = await rows(session_factory)
-    assert (row.kind, row.outcome, row.topic, row.channel) == ("faq", "answered", "cpo-documents", "telegram")
+    assert (row.kind, row.outcome, row.topic, row.channel) == (
+        "faq",
+        "answered",
+        "cpo-documents",
+        "telegram",
+    )
     assert str(chat.user.user.id) not in row.user_key and len(row.user_key) == 32
 
 
@@ -122,7 +128,11 @@ async def test_thumbs_down_asks_for_a_reason_and_records_it(chat, session_factor
     ask_reason = await chat.user.press_button(reply, texts.BUTTON_DOWN)
     assert ask_reason[0].text == texts.FEEDBACK_ASK_REASON
     labels = [label for label, _ in ask_reason[0].buttons]
-    assert texts.REASON_WRONG in labels and texts.REASON_INCOMPLETE in labels and texts.REASON_OFF_TOPIC in labels
+    assert (
+        texts.REASON_WRONG in labels
+        and texts.REASON_INCOMPLETE in labels
+        and texts.REASON_OFF_TOPIC in labels
+    )
     thanks = await chat.user.press_button(ask_reason[0], texts.REASON_INCOMPLETE)
     assert thanks[0].text == texts.FEEDBACK_REASON_THANKS
     [row] = await rows(session_factory)
@@ -137,9 +147,9 @@ async def test_forged_and_stale_buttons_get_a_clear_answer(chat, session_factory
         "",
         "rate:not-a-number:1",
         Rate(consultation_id=row.id + 999, up=True).pack(),
-        "why:%d:evil" % row.id,
+        f"why:{row.id}:evil",
         "handover:-1",
-        "pick:no-such-entry:%d" % row.id,
+        f"pick:no-such-entry:{row.id}",
         "pick:" + "x" * 60,
     ]
     for data in forged:
@@ -157,8 +167,15 @@ async def test_forged_and_stale_buttons_get_a_clear_answer(chat, session_factory
 async def test_unsupported_content_gets_a_polite_sentence(chat):
     from aiogram.types import PhotoSize, Sticker, Voice
 
-    sticker = Sticker(file_id="s", file_unique_id="s", type="regular", width=1, height=1,
-                      is_animated=False, is_video=False)
+    sticker = Sticker(
+        file_id="s",
+        file_unique_id="s",
+        type="regular",
+        width=1,
+        height=1,
+        is_animated=False,
+        is_video=False,
+    )
     for content in (
         {"sticker": sticker},
         {"photo": [PhotoSize(file_id="p", file_unique_id="p", width=1, height=1)]},

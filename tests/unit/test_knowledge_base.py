@@ -47,7 +47,7 @@ def test_entry_ids_fit_in_callback_data(knowledge):
 
 def test_fees_carry_a_marked_euro_conversion(knowledge):
     for entry in knowledge.matcher.entries:
-        for amount in re.findall(r"(\d+) лв", entry.answer_html):
+        for _amount in re.findall(r"(\d+) лв", entry.answer_html):
             assert "€ при превалутиране по фиксирания курс 1,95583" in entry.answer_html, entry.id
 
 
@@ -56,10 +56,14 @@ def test_uncertain_facts_are_flagged_not_invented(knowledge):
     assert "лв" not in new_licence_fee or "не е" in new_licence_fee
     for entry_id in ("cpo-licence-term", "cpo-decision-time-limit"):
         answer = knowledge.matcher.get(entry_id).answer_html.lower()
-        assert "напоо" in answer and ("не е" in answer or "не са" in answer or "няма" in answer), entry_id
+        assert "напоо" in answer and ("не е" in answer or "не са" in answer or "няма" in answer), (
+            entry_id
+        )
 
 
-@pytest.mark.skipif(not FACTS.exists(), reason="../shared/domain/napoo-facts.md is not beside the repository")
+@pytest.mark.skipif(
+    not FACTS.exists(), reason="../shared/domain/napoo-facts.md is not beside the repository"
+)
 def test_every_source_url_comes_from_the_facts_file(knowledge):
     facts = FACTS.read_text(encoding="utf-8")
     for entry in knowledge.matcher.entries:
@@ -70,11 +74,26 @@ def test_every_source_url_comes_from_the_facts_file(knowledge):
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
-        ('[[entry]]\nid = "x"\nquestion = "?"\nanswer = "a"\nlegal_basis = "b"\nsources = ["https://x"]\n', "reviewed"),
-        ('[[entry]]\nid = "Bad Id"\nquestion = "?"\nanswer = "a"\nlegal_basis = "b"\nsources = ["https://x"]\nreviewed = 2026-01-01\n', "id must be"),
-        ('[[entry]]\nid = "x"\nquestion = "?"\nanswer = "<div>a</div>"\nlegal_basis = "b"\nsources = ["https://x"]\nreviewed = 2026-01-01\n', "Telegram HTML"),
-        ('[[entry]]\nid = "x"\nquestion = "?"\nanswer = "A & B"\nlegal_basis = "b"\nsources = ["https://x"]\nreviewed = 2026-01-01\n', "Telegram HTML"),
-        ('[[entry]]\nid = "x"\nquestion = "?"\nanswer = "a"\nlegal_basis = "b"\nsources = ["not a url"]\nreviewed = 2026-01-01\n', "URL"),
+        (
+            '[[entry]]\nid = "x"\nquestion = "?"\nanswer = "a"\nlegal_basis = "b"\nsources = ["https://x"]\n',
+            "reviewed",
+        ),
+        (
+            '[[entry]]\nid = "Bad Id"\nquestion = "?"\nanswer = "a"\nlegal_basis = "b"\nsources = ["https://x"]\nreviewed = 2026-01-01\n',
+            "id must be",
+        ),
+        (
+            '[[entry]]\nid = "x"\nquestion = "?"\nanswer = "<div>a</div>"\nlegal_basis = "b"\nsources = ["https://x"]\nreviewed = 2026-01-01\n',
+            "Telegram HTML",
+        ),
+        (
+            '[[entry]]\nid = "x"\nquestion = "?"\nanswer = "A & B"\nlegal_basis = "b"\nsources = ["https://x"]\nreviewed = 2026-01-01\n',
+            "Telegram HTML",
+        ),
+        (
+            '[[entry]]\nid = "x"\nquestion = "?"\nanswer = "a"\nlegal_basis = "b"\nsources = ["not a url"]\nreviewed = 2026-01-01\n',
+            "URL",
+        ),
         ("[[entry]\n", "not valid TOML"),
     ],
 )

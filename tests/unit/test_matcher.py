@@ -10,7 +10,10 @@ from knowledge.matcher import Answer, Suggest, Unknown
     [
         ("Какви документи са нужни за лиценз на ЦПО?", "cpo-documents"),
         ("kakvi dokumenti triabvat za licenz na cpo", "cpo-documents"),
-        ("какви документи за лиценз на център за информация и професионално ориентиране", "cipo-documents"),
+        (
+            "какви документи за лиценз на център за информация и професионално ориентиране",
+            "cipo-documents",
+        ),
     ],
 )
 def test_clear_questions_are_answered(knowledge, question, entry_id):
@@ -32,7 +35,10 @@ def test_close_calls_put_the_right_entry_first(knowledge, question, entry_id):
     assert top.id == entry_id
 
 
-@pytest.mark.parametrize("question", ["asdfghjkl", "какво е времето утре", "рецепта за баница", "колко голове вкара левски"])
+@pytest.mark.parametrize(
+    "question",
+    ["asdfghjkl", "какво е времето утре", "рецепта за баница", "колко голове вкара левски"],
+)
 def test_out_of_scope_is_unknown_or_at_most_a_suggestion(knowledge, question):
     assert not isinstance(knowledge.matcher.match(question), Answer)
 

@@ -75,7 +75,9 @@ def test_inflections_share_a_stem(normalizer, one, other):
     ],
 )
 def test_abbreviations_match_both_ways(normalizer, abbreviation, full_name):
-    assert normalizer.tokens(f"лиценз за {abbreviation}") == normalizer.tokens(f"лиценз за {full_name}")
+    assert normalizer.tokens(f"лиценз за {abbreviation}") == normalizer.tokens(
+        f"лиценз за {full_name}"
+    )
 
 
 def test_stop_words_are_dropped_and_question_words_kept(normalizer):

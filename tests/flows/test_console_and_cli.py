@@ -1,0 +1,108 @@
+"""The operator's faces of the same code: `python -m bot` (console chat), `ask`, `report`."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from handlers import texts
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_bot(
+    args: list[str], cwd: Path, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"BOT_TOKEN", "DATABASE_URL", "PSEUDONYM_SECRET"}
+    }
+    environment.update(PYTHONPATH=str(REPO), **env)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
+    )
+
+
+def test_console_chat_without_a_token_goes_through_the_bot_and_the_database(tmp_path):
+    result = run_bot(
+        [], tmp_path, stdin="какви документи трябват за лиценз на цпо\nтакса\n1\n/exit\n"
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert texts.CONSOLE_HOW_TO_CONNECT in out
+    assert "Здравейте! Аз съм помощникът на НАПОО" in out  # /start, rendered as plain text
+    assert "Правно основание" in out and "<b>" not in out
+    assert texts.SUGGEST in out and "[1]" in out
+    database = tmp_path / "data" / "napoo.db"
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute(
+            "select channel, kind, outcome from consultations order by id"
+        ).fetchall()
+    assert rows == [
+        ("console", "faq", "answered"),
+        ("console", "faq", "answered"),
+    ]  # the pick answered it
+
+
+def test_ask_json_reads_stdin_in_order(tmp_path):
+    questions = ["какви документи трябват за лиценз на цпо", "такса", "asdfgh qwerty"]
+    result = run_bot(["ask", "--json"], tmp_path, stdin="\n".join(questions) + "\n")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["question"] for line in lines] == questions
+    assert [line["status"] for line in lines] == ["answer", "suggest", "unknown"]
+    first = lines[0]
+    assert first["entry_id"] == "cpo-documents" and "<" not in first["answer"] and first["sources"]
+    assert set(first) == {
+        "question",
+        "status",
+        "entry_id",
+        "answer",
+        "score",
+        "suggestions",
+        "sources",
+    }
+    assert all({"entry_id", "title"} == set(s) for s in lines[1]["suggestions"])
+
+
+def test_ask_one_question_from_the_arguments(tmp_path):
+    result = run_bot(["ask", "--json", "колко", "струва", "лиценз", "за", "ЦИПО"], tmp_path)
+    [line] = [json.loads(x) for x in result.stdout.splitlines()]
+    assert line["question"] == "колко струва лиценз за ЦИПО"
+
+
+def test_report_after_a_console_session(tmp_path):
+    run_bot([], tmp_path, stdin="какви документи трябват за лиценз на цпо\nрецепта за баница\n")
+    from datetime import date
+
+    year = str(date.today().year)
+    as_json = json.loads(run_bot(["report", "--year", year, "--format", "json"], tmp_path).stdout)
+    assert as_json["total"] == 2
+    assert {(r["kind"], r["outcome"], r["total"]) for r in as_json["rows"]} == {
+        ("faq", "answered", 1),
+        ("faq", "unknown", 1),
+    }
+    csv_out = run_bot(["report", "--year", year, "--format", "csv"], tmp_path).stdout.splitlines()
+    assert csv_out[0] == "kind,outcome,Q1,Q2,Q3,Q4,total"
+    table = run_bot(["report", "--year", year], tmp_path).stdout
+    assert "faq" in table and "unknown" in table
+
+
+def test_bad_configuration_fails_fast_naming_the_variable(tmp_path):
+    result = run_bot([], tmp_path, STAFF_IDS="not-numbers")
+    assert result.returncode == 2 and "STAFF_IDS" in result.stderr
+    secret_token = "123456789:AAFakeTokenForTestsOnly_abcdefghijklmn"
+    result = run_bot([], tmp_path, BOT_TOKEN=secret_token)
+    assert result.returncode == 2 and "PSEUDONYM_SECRET" in result.stderr
+    assert secret_token not in result.stderr + result.stdout
