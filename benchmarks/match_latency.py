@@ -23,14 +23,18 @@ from knowledge.normalize import clean_text, load_normalizer
 
 def synthetic_entries(real: list[FaqEntry], count: int, seed: int = 7) -> list[FaqEntry]:
     rng = random.Random(seed)
-    words = sorted({w for e in real for t in (e.question, *e.phrasings) for w in clean_text(t).split()})
+    words = sorted(
+        {w for e in real for t in (e.question, *e.phrasings) for w in clean_text(t).split()}
+    )
     entries = []
     for i in range(count):
         template = real[i % len(real)]
+
         def phrase(base: str) -> str:
             own = clean_text(base).split()
             rng.shuffle(own)
             return " ".join(own[: max(2, len(own) - 1)] + rng.sample(words, 2))
+
         entries.append(
             dataclasses.replace(
                 template,
@@ -67,7 +71,9 @@ def main() -> None:
 
     start = time.perf_counter()
     matcher = FaqMatcher(real, normalizer, thresholds)
-    print(f"real knowledge base: {len(real)} entries, index built in {time.perf_counter() - start:.2f} s")
+    print(
+        f"real knowledge base: {len(real)} entries, index built in {time.perf_counter() - start:.2f} s"
+    )
     samples = measure(matcher, questions, args.repeat)
     print(f"  per question: {describe_ms(samples)}  (target p99 <= 5 ms)")
     real_p99 = percentile(samples, 99) * 1000
@@ -75,12 +81,16 @@ def main() -> None:
     entries = synthetic_entries(real, args.synthetic)
     start = time.perf_counter()
     big = FaqMatcher(entries, normalizer, thresholds)
-    print(f"synthetic knowledge base: {len(entries)} entries, index built in {time.perf_counter() - start:.2f} s")
+    print(
+        f"synthetic knowledge base: {len(entries)} entries, index built in {time.perf_counter() - start:.2f} s"
+    )
     samples = measure(big, questions, max(1, args.repeat // 2))
     print(f"  per question: {describe_ms(samples)}  (target p99 <= 30 ms)")
     big_p99 = percentile(samples, 99) * 1000
     verdict = "MET" if real_p99 <= 5 and big_p99 <= 30 else "NOT MET"
-    print(f"targets {verdict}: real p99 {real_p99:.2f} ms, {len(entries)} entries p99 {big_p99:.2f} ms")
+    print(
+        f"targets {verdict}: real p99 {real_p99:.2f} ms, {len(entries)} entries p99 {big_p99:.2f} ms"
+    )
 
 
 if __name__ == "__main__":

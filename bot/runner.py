@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import logging
@@ -20,7 +21,7 @@ from bot.app import build_dispatcher, build_knowledge
 from bot.console import ConsolePrinter, chat
 from bot.offline import OfflineUser, RecordingSession, offline_bot
 from bot.settings import Settings
-from knowledge.consultations import Channel, ConsultationReport
+from knowledge.consultations import QUESTION_RETENTION, Channel, ConsultationReport
 from storage.db import create_engine, create_session_factory, upgrade_schema
 from storage.repositories import ConsultationRepository
 
@@ -35,9 +36,21 @@ BOT_COMMANDS = [
 
 
 async def _database(settings: Settings):
+    """Engine and sessions on a current schema, with expired question texts forgotten."""
     engine = create_engine(settings.database_url)
     await upgrade_schema(engine)
-    return engine, create_session_factory(engine)
+    session_factory = create_session_factory(engine)
+    await purge_expired_questions(session_factory)
+    return engine, session_factory
+
+
+async def purge_expired_questions(session_factory) -> int:
+    cutoff = dt.datetime.now(dt.UTC) - QUESTION_RETENTION
+    async with session_factory.begin() as session:
+        purged = await ConsultationRepository(session).purge_questions(cutoff)
+    if purged:
+        log.info("forgot the text of %d questions older than %s", purged, cutoff.date())
+    return purged
 
 
 async def run_polling(settings: Settings) -> None:

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 AGENCY_TZ = ZoneInfo("Europe/Sofia")
 # The same user asking the same thing again within this window is one consultation, not two.
 REPEAT_WINDOW = dt.timedelta(minutes=30)
+# The text of questions is kept this long (the privacy notice says 12 months); counts stay.
+QUESTION_RETENTION = dt.timedelta(days=365)
 
 
 class Channel(StrEnum):

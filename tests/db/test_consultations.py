@@ -102,3 +102,24 @@ async def test_purge_forgets_old_text_but_keeps_counts(factory):
     async with factory() as session:
         report = await ConsultationRepository(session).report(2025)
         assert report.total() == 1
+
+
+async def test_start_up_forgets_question_texts_older_than_the_retention(factory):
+    from bot.runner import purge_expired_questions
+
+    old = Clock(dt.datetime.now(dt.UTC) - dt.timedelta(days=400))
+    async with factory.begin() as session:
+        await ConsultationRepository(session, old).record(draft(key="old"))
+        await ConsultationRepository(session).record(draft(key="new"))
+    assert await purge_expired_questions(factory) == 1
+    async with factory() as session:
+        kept = await ConsultationRepository(session).recent_unanswered()
+        assert kept == []  # nothing unanswered here; check the texts directly below
+        from sqlalchemy import select
+
+        from storage.models import ConsultationRow
+
+        questions = sorted(
+            (r.repeat_key, r.question) for r in await session.scalars(select(ConsultationRow))
+        )
+    assert questions == [("new", "въпрос"), ("old", None)]
