@@ -25,6 +25,8 @@ def build_dispatcher(
     dispatcher = Dispatcher(
         storage=storage or MemoryStorage(),
         faq_matcher=knowledge.matcher,
+        checklists=knowledge.checklists,
+        document_matchers=knowledge.document_matchers,
         staff_ids=staff_ids,
         channel=channel,
     )

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 BOT_COMMANDS = [
     BotCommand(command="start", description="Начало и лични данни"),
     BotCommand(command="help", description="Как да използвам помощника"),
+    BotCommand(command="documents", description="Проверка на пакет документи"),
     BotCommand(command="privacy", description="Какви данни пазим"),
     BotCommand(command="cancel", description="Прекратяване на текущото действие"),
 ]

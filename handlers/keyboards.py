@@ -40,7 +40,7 @@ class NoneFits(CallbackData, prefix="nofit"):
 def main_menu() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         keyboard=[
-            [KeyboardButton(text=texts.BUTTON_ASK)],
+            [KeyboardButton(text=texts.BUTTON_ASK), KeyboardButton(text=texts.BUTTON_DOCUMENTS)],
             [KeyboardButton(text=texts.BUTTON_HELP), KeyboardButton(text=texts.BUTTON_PRIVACY)],
         ],
         resize_keyboard=True,

@@ -22,6 +22,8 @@ START = (
     "• отговарям на въпроси за лицензирането, документите, таксите, сроковете, задълженията "
     "след лицензиране, документите, които ЦПО издават, и обучението — с правното основание "
     "и официалния източник;\n"
+    "• проверявам дали пакетът документи за лицензиране е пълен — по списък или по PDF "
+    "файлове (/documents);\n"
     "• когато не знам отговора, казвам това и мога да предам въпроса на служител на НАПОО.\n\n"
     "Просто напишете въпроса си, например: <i>Какви документи са нужни за лиценз на ЦПО?</i>"
 )
@@ -48,6 +50,7 @@ HELP = (
     "<b>Команди:</b>\n"
     "/start — начало и информация за личните данни\n"
     "/help — тази помощ\n"
+    "/documents — проверка на пакет документи за лицензиране\n"
     "/privacy — какви данни пазим\n"
     "/cancel — прекратяване на текущото действие\n\n"
     f"Официален сайт: {AGENCY_SITE}\nЕлектронна поща: {AGENCY_EMAIL}"
@@ -69,9 +72,9 @@ QUESTION_TOO_LONG = (
 )
 
 UNSUPPORTED_CONTENT = (
-    "Разбирам само текстови въпроси на български (на кирилица или на латиница). "
-    "Стикери, снимки, гласови съобщения, видео и други файлове не мога да обработя. "
-    "Моля, напишете въпроса си с думи."
+    "Разбирам текстови въпроси на български (на кирилица или на латиница). Стикери, снимки, "
+    "гласови съобщения и видео не мога да обработя. PDF файлове с документи проверявам в "
+    "„Проверка на документи“ (/documents). Моля, напишете въпроса си с думи."
 )
 
 # -- answers ----------------------------------------------------------------------------------
@@ -161,3 +164,190 @@ CONSOLE_HOW_TO_CONNECT = (
     "За да свържете истински бот в Telegram: запишете BOT_TOKEN=<токен от @BotFather> "
     "във файла .env и стартирайте отново „python -m bot“."
 )
+
+# -- document checks --------------------------------------------------------------------------
+BUTTON_DOCUMENTS = "📄 Проверка на документи"
+BUTTON_DONE = "✅ Готово"
+
+DOCS_CHOOSE = "Ще проверя дали пакетът Ви е пълен. За коя процедура подготвяте документи?"
+DOCS_CHOOSE_HINT = "Моля, изберете процедурата с бутоните по-горе или напишете /cancel за отказ."
+DOCS_ASK_PROFESSIONS = (
+    "Колко професии (специалности) ще добавите към лицензията? Напишете число, например 3. "
+    "От броя зависи таксата."
+)
+DOCS_PROFESSIONS_HINT = "Моля, напишете броя на професиите с цифри — цяло число от 1 до 200."
+DOCS_COLLECT = (
+    "Изпратете документите за <b>{title}</b>:\n"
+    "• списък с имената им — по един на ред, и/или\n"
+    "• PDF файлове — един общ файл или по един за документ (до {max_files} файла, до 20 MB и "
+    "до {max_pages} страници всеки).\n"
+    "Можете да пращате в няколко съобщения. Когато сте готови, натиснете „Готово“. "
+    "За отказ — /cancel."
+)
+DOCS_LIST_NOTED = "Записах {lines} реда от списъка. Изпратете още или натиснете „Готово“."
+DOCS_FILE_READ = "Прочетох „{name}“. Изпратете още или натиснете „Готово“."
+DOCS_NOTHING_YET = (
+    "Още не сте изпратили нито списък, нито файл. Изпратете поне едно от двете "
+    "или /cancel за отказ."
+)
+DOCS_IMAGE = (
+    "Снимки не мога да прочета. Изпратете документите като PDF файлове с текст "
+    "или напишете списък с имената им."
+)
+DOCS_OTHER_CONTENT = (
+    "В тази стъпка приемам списък с документи (текст) или PDF файлове. "
+    "Когато сте готови, натиснете „Готово“; за отказ — /cancel."
+)
+DOCS_STALE = "Тази проверка вече е приключила. Започнете нова с /documents."
+
+PROBLEM = {
+    "not_pdf": (
+        "„{name}“ не е PDF файл (проверявам съдържанието, не само името). Приемам само PDF: "
+        "документ от Word или Excel запазете като PDF („Файл → Запиши като → PDF“) и го "
+        "изпратете отново."
+    ),
+    "encrypted": (
+        "„{name}“ е защитен с парола и не мога да го отворя. Изпратете копие без защита."
+    ),
+    "corrupt": (
+        "„{name}“ е повреден или непълен и не мога да го прочета. Запазете го отново като PDF "
+        "и го изпратете пак."
+    ),
+    "too_large": (
+        "„{name}“ е над 20 MB — толкова е ограничението за файлове, които ботът може да изтегли "
+        "от Telegram. Разделете или компресирайте файла. (Собствен Bot API сървър на агенцията "
+        "премахва това ограничение.)"
+    ),
+    "too_many_pages": (
+        "„{name}“ има над {max_pages} страници. Разделете го на части до {max_pages} страници "
+        "и ги изпратете поотделно."
+    ),
+    "no_text": (
+        "В „{name}“ стр. {pages} нямат текст — вероятно са сканирани изображения, които не мога "
+        "да прочета. Документите, които може да са там, отбелязвам като несигурни (❓)."
+    ),
+    "garbled": (
+        "Текстът на стр. {pages} от „{name}“ е нечетим (шрифтът не позволява извличане). "
+        "Документите оттам отбелязвам като несигурни (❓)."
+    ),
+    "too_many_files": (
+        "Получих вече {max_files} файла — толкова се проверяват наведнъж. Натиснете „Готово“ "
+        "и после започнете нова проверка за останалите."
+    ),
+    "time_budget": (
+        "Четенето на „{name}“ отне твърде дълго и спрях. Разделете файла на по-малки части."
+    ),
+}
+
+REPORT_HEADER = (
+    "📋 <b>Проверка на документи: {title}</b>\nИзпълнени изисквания: {found} от {required}."
+)
+REPORT_COMPLETE = "✅ Пакетът изглежда пълен."
+REPORT_COMPLETE_DECLARED = (
+    "✅ По Вашия списък пакетът е пълен. Документите са <i>декларирани</i> — съдържанието им "
+    "не е проверено."
+)
+REPORT_INCOMPLETE = "⚠️ Пакетът не е пълен или има документи, за които не съм сигурен."
+REPORT_FOUND = "✅ {title}\n   намерен: {where}"
+REPORT_DECLARED = "✅ {title}\n   посочен в списъка (декларирано, не е проверено съдържанието)"
+REPORT_UNSURE = "❓ {title}\n   не съм сигурен{where}\n   {advice}Основание: {basis}"
+REPORT_MISSING = "❌ {title}\n   {advice}Основание: {basis}"
+REPORT_ALTERNATIVE = "➖ {title}\n   не е нужен: приложена е алтернативата"
+REPORT_WHERE_PAGE = "„{file}“, стр. {page} („{snippet}“)"
+REPORT_FEE = (
+    "💳 Такса за {count} професии: {fee}. Плаща се еднократно; копие на платежния документ "
+    "се прилага към заявлението."
+)
+REPORT_FEE_UNKNOWN = (
+    "💳 За {count} професии публикуваният текст на НАПОО не посочва такса (таблицата е до 20 и "
+    "„над 21“). Уточнете в НАПОО: napoo@navet.government.bg."
+)
+REPORT_AGENCY_CHECKS = "🏛 <b>Не прилагайте — НАПОО ги проверява служебно:</b>\n{items}"
+REPORT_CHANGES = "🔄 <b>Спрямо предишната Ви проверка:</b>\n{lines}"
+REPORT_NOW_FOUND = "сега намерени: {items}"
+REPORT_STILL_MISSING = "все още липсват: {items}"
+REPORT_NO_LONGER = "вече не се откриват: {items}"
+REPORT_NO_CHANGE = "няма промяна"
+REPORT_FOOTER = (
+    "<i>Проверката е автоматична и ориентировъчна: търся имената на документите в текста. "
+    "Окончателната преценка за редовността прави НАПОО.</i>"
+)
+
+
+def problem(kind: str, name: str, pages: tuple[int, ...] = (), **limits: int) -> str:
+    shown_pages = ", ".join(str(p) for p in pages[:15]) + ("…" if len(pages) > 15 else "")
+    return PROBLEM[kind].format(name=escape(name), pages=shown_pages, **limits)
+
+
+def document_report(report, change=None) -> str:
+    from knowledge.checklists import ItemStatus
+    from knowledge.money import format_bgn_with_eur
+
+    lines = [
+        REPORT_HEADER.format(
+            title=escape(report.checklist.title), found=report.found, required=report.required
+        )
+    ]
+    if report.complete:
+        lines.append(REPORT_COMPLETE_DECLARED if report.declared_only else REPORT_COMPLETE)
+    else:
+        lines.append(REPORT_INCOMPLETE)
+    lines.append("")
+    for result in report.items:
+        item = result.item
+        title = escape(item.title)
+        advice = f"{escape(item.advice)}\n   " if item.advice else ""
+        basis = escape(item.legal_basis)
+        if result.alternative_satisfied and result.status not in {
+            ItemStatus.FOUND,
+            ItemStatus.DECLARED,
+        }:
+            lines.append(REPORT_ALTERNATIVE.format(title=title))
+        elif result.status is ItemStatus.FOUND:
+            lines.append(REPORT_FOUND.format(title=title, where=_where(result.evidence)))
+        elif result.status is ItemStatus.DECLARED:
+            lines.append(REPORT_DECLARED.format(title=title))
+        elif result.status is ItemStatus.UNSURE:
+            where = f": {_where(result.evidence)}" if result.evidence else ""
+            lines.append(REPORT_UNSURE.format(title=title, where=where, advice=advice, basis=basis))
+        else:
+            lines.append(REPORT_MISSING.format(title=title, advice=advice, basis=basis))
+    if report.professions is not None and report.checklist.fee_bands:
+        lines.append("")
+        if report.fee is not None:
+            lines.append(
+                REPORT_FEE.format(count=report.professions, fee=format_bgn_with_eur(report.fee.bgn))
+            )
+        else:
+            lines.append(REPORT_FEE_UNKNOWN.format(count=report.professions))
+    if report.checklist.agency_checks:
+        lines.append("")
+        items = "\n".join(f"• {escape(x)}" for x in report.checklist.agency_checks)
+        lines.append(REPORT_AGENCY_CHECKS.format(items=items))
+    if change is not None:
+        parts = []
+        if change.now_found:
+            parts.append(REPORT_NOW_FOUND.format(items=escape("; ".join(change.now_found))))
+        if change.still_missing:
+            parts.append(REPORT_STILL_MISSING.format(items=escape("; ".join(change.still_missing))))
+        if change.no_longer_found:
+            parts.append(REPORT_NO_LONGER.format(items=escape("; ".join(change.no_longer_found))))
+        lines.append("")
+        lines.append(REPORT_CHANGES.format(lines="\n".join(parts) or REPORT_NO_CHANGE))
+    lines.append("")
+    lines.append(REPORT_FOOTER)
+    return "\n".join(lines)
+
+
+def _where(evidence) -> str:
+    shown = []
+    for e in evidence[:2]:
+        if e.file is None:
+            shown.append(f"в списъка („{escape(e.snippet)}“)")
+        else:
+            shown.append(
+                REPORT_WHERE_PAGE.format(
+                    file=escape(e.file), page=e.page, snippet=escape(e.snippet)
+                )
+            )
+    return "; ".join(shown)

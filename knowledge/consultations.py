@@ -23,6 +23,7 @@ class Channel(StrEnum):
 
 class Kind(StrEnum):
     FAQ = "faq"
+    CHECKLIST = "checklist"
 
 
 class Outcome(StrEnum):
@@ -55,6 +56,11 @@ class ConsultationDraft:
     question: str | None  # masked free text, kept for unanswered questions
     score: float | None
     repeat_key: str
+    # Document checks: requirements met / required, complete or not, status of each item.
+    found: int | None = None
+    required: int | None = None
+    complete: bool | None = None
+    details: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +76,10 @@ class Consultation:
     feedback: str | None
     feedback_reason: str | None
     repeated: bool = False  # True when this reply folded into an earlier consultation
+    found: int | None = None
+    required: int | None = None
+    complete: bool | None = None
+    details: dict[str, str] | None = None
 
 
 def repeat_key(kind: Kind, normalized_question: list[str], topic: str | None) -> str:

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, DateTime, Float, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -61,6 +72,11 @@ class ConsultationRow(Base):
     feedback: Mapped[str | None] = mapped_column(String(8))
     feedback_reason: Mapped[str | None] = mapped_column(String(16))
     repeat_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    # Document checks (kind "checklist"): no personal data, only item ids and statuses.
+    found: Mapped[int | None] = mapped_column(Integer)
+    required: Mapped[int | None] = mapped_column(Integer)
+    complete: Mapped[bool | None] = mapped_column(Boolean)
+    details: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
     __table_args__ = (
         Index("ix_consultations_user_repeat", "user_key", "repeat_key", "created_at"),

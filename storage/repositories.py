@@ -18,6 +18,7 @@ from knowledge.consultations import (
     CountRow,
     Feedback,
     FeedbackReason,
+    Kind,
     Outcome,
     quarter_bounds,
     quarter_of,
@@ -42,6 +43,10 @@ def _to_domain(row: ConsultationRow, repeated: bool = False) -> Consultation:
         feedback=row.feedback,
         feedback_reason=row.feedback_reason,
         repeated=repeated,
+        found=row.found,
+        required=row.required,
+        complete=row.complete,
+        details=row.details,
     )
 
 
@@ -78,6 +83,9 @@ class ConsultationRepository:
             if _OUTCOME_RANK[draft.outcome] > _OUTCOME_RANK.get(Outcome(earlier.outcome), 0):
                 earlier.outcome = draft.outcome.value
                 earlier.topic = draft.topic or earlier.topic
+            if draft.details is not None:  # a re-check: the latest result is the one that counts
+                earlier.found, earlier.required = draft.found, draft.required
+                earlier.complete, earlier.details = draft.complete, draft.details
             earlier.updated_at = now
             await self.session.flush()
             return _to_domain(earlier, repeated=True)
@@ -92,10 +100,28 @@ class ConsultationRepository:
             question=draft.question,
             score=draft.score,
             repeat_key=draft.repeat_key,
+            found=draft.found,
+            required=draft.required,
+            complete=draft.complete,
+            details=draft.details,
         )
         self.session.add(row)
         await self.session.flush()
         return _to_domain(row)
+
+    async def latest_check(self, user_key: str, procedure: str) -> Consultation | None:
+        """This user's most recent document check of this procedure, if any."""
+        row = await self.session.scalar(
+            select(ConsultationRow)
+            .where(
+                ConsultationRow.user_key == user_key,
+                ConsultationRow.kind == Kind.CHECKLIST.value,
+                ConsultationRow.topic == procedure,
+            )
+            .order_by(ConsultationRow.updated_at.desc(), ConsultationRow.id.desc())
+            .limit(1)
+        )
+        return None if row is None else _to_domain(row)
 
     async def get_own(self, consultation_id: int, user_key: str) -> Consultation | None:
         """A consultation of this user (forged or foreign ids find nothing)."""
