@@ -9,6 +9,7 @@ import sys
 
 from bot.logging_setup import setup_logging
 from bot.settings import SettingsError, load_settings
+from knowledge.checklists import ChecklistError
 from knowledge.faq import KnowledgeBaseError
 
 
@@ -29,6 +30,13 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--quarter", type=int, choices=[1, 2, 3, 4])
     report.add_argument("--format", choices=["table", "csv", "json"], default="table")
     sub.add_parser("migrate", help="bring the database to the current schema")
+    check = sub.add_parser("check-docs", help="check a document package (PDFs and/or a list)")
+    check.add_argument(
+        "--procedure", required=True, choices=["cpo-licence", "cpo-amendment", "cipo-licence"]
+    )
+    check.add_argument("--professions", type=int, help="professions added (for cpo-amendment)")
+    check.add_argument("--json", action="store_true")
+    check.add_argument("files", nargs="+", metavar="FILE", help="PDF files; - reads a typed list")
     return parser
 
 
@@ -48,6 +56,25 @@ def main(argv: list[str] | None = None) -> int:
 
             questions = [" ".join(args.question)] if args.question else sys.stdin
             run_ask(build_knowledge(), questions, args.json, sys.stdout)
+        elif command == "check-docs":
+            from bot.check_docs import UsageError, run_check_docs
+            from bot.content import build_knowledge
+
+            if args.professions is not None and args.professions < 1:
+                print("--professions must be a positive number", file=sys.stderr)
+                return 2
+            try:
+                run_check_docs(
+                    build_knowledge(),
+                    args.procedure,
+                    args.files,
+                    args.professions,
+                    args.json,
+                    sys.stdout,
+                )
+            except UsageError as exc:
+                print(f"Usage error: {exc}", file=sys.stderr)
+                return 2
         elif command == "report":
             from bot.runner import load_report, render_report
 
@@ -72,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             from bot.runner import run_polling
 
             asyncio.run(run_polling(settings))
-    except KnowledgeBaseError as exc:
+    except (KnowledgeBaseError, ChecklistError) as exc:
         print(f"Knowledge base error: {exc}", file=sys.stderr)
         return 3
     except KeyboardInterrupt:

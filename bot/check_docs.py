@@ -1,0 +1,95 @@
+"""`python -m bot check-docs`: the document check from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bot.content import Knowledge
+from handlers import texts
+from knowledge.checklists import Findings, Problem, ProblemKind, build_report
+from knowledge.document_check import check_pdf, new_deadline
+from knowledge.pdf_text import MAX_FILES, MAX_PAGES
+from knowledge.telegram_html import to_plain_text
+
+
+class UsageError(ValueError):
+    pass
+
+
+def run_check_docs(
+    knowledge: Knowledge,
+    procedure: str,
+    files: list[str],
+    professions: int | None,
+    as_json: bool,
+    out: TextIO,
+    stdin: TextIO = sys.stdin,
+) -> None:
+    checklist = knowledge.checklists[procedure]
+    matcher = knowledge.document_matchers[procedure]
+    findings = Findings()
+    deadline = new_deadline()
+    pdf_count = 0
+    for name in files:
+        if name == "-":
+            findings.extend(matcher.typed_lines(stdin.read()))
+            continue
+        path = Path(name)
+        if not path.is_file():
+            raise UsageError(f"no such file: {name}")
+        pdf_count += 1
+        if pdf_count > MAX_FILES:
+            findings.problems.append(Problem(path.name, ProblemKind.TOO_MANY_FILES))
+            continue
+        findings.extend(check_pdf(matcher, path.name, path.read_bytes(), deadline))
+    report = build_report(checklist, findings, professions)
+    if as_json:
+        out.write(json.dumps(report_json(report), ensure_ascii=False) + "\n")
+    else:
+        out.write(to_plain_text(texts.document_report(report)) + "\n")
+        for problem in report.problems:
+            out.write(f"! {problem_message(problem)}\n")
+
+
+def problem_message(problem: Problem) -> str:
+    return to_plain_text(
+        texts.problem(
+            problem.kind.value,
+            problem.file,
+            problem.pages,
+            max_pages=MAX_PAGES,
+            max_files=MAX_FILES,
+        )
+    )
+
+
+def report_json(report) -> dict[str, object]:
+    return {
+        "procedure": report.checklist.procedure,
+        "complete": report.complete,
+        "found": report.found,
+        "required": report.required,
+        "items": [
+            {
+                "id": r.item.id,
+                "title": r.item.title,
+                "status": r.status.value,
+                "evidence": [
+                    {"file": e.file, "page": e.page, "snippet": e.snippet} for e in r.evidence
+                ],
+                "legal_basis": r.item.legal_basis,
+            }
+            for r in report.items
+        ],
+        "agency_checks": list(report.checklist.agency_checks),
+        "fee": (
+            {"bgn": float(report.fee.bgn), "eur": float(report.fee.eur)} if report.fee else None
+        ),
+        "problems": [
+            {"file": p.file, "kind": p.kind.value, "message": problem_message(p)}
+            for p in report.problems
+        ],
+    }
