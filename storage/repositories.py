@@ -184,12 +184,19 @@ class ConsultationRepository:
         """Counts by quarter, kind and outcome (quarters in the agency's time zone)."""
         start, end = quarter_bounds(year, quarter)
         result = await self.session.stream(
-            select(ConsultationRow.created_at, ConsultationRow.kind, ConsultationRow.outcome)
+            select(
+                ConsultationRow.created_at,
+                ConsultationRow.kind,
+                ConsultationRow.outcome,
+                ConsultationRow.complete,
+            )
             .where(ConsultationRow.created_at >= start, ConsultationRow.created_at < end)
             .execution_options(yield_per=1000)
         )
         counts: Counter[tuple[int, str, str]] = Counter()
-        async for created_at, kind, outcome in result:
+        async for created_at, kind, outcome, complete in result:
+            if kind == Kind.CHECKLIST.value:  # what staff count: sets that meet the requirements
+                outcome = "complete" if complete else "incomplete"
             counts[(quarter_of(created_at)[1], kind, outcome)] += 1
         rows = tuple(
             CountRow(q, kind, outcome, n) for (q, kind, outcome), n in sorted(counts.items())

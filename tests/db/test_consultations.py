@@ -123,3 +123,29 @@ async def test_start_up_forgets_question_texts_older_than_the_retention(factory)
             (r.repeat_key, r.question) for r in await session.scalars(select(ConsultationRow))
         )
     assert questions == [("new", "въпрос"), ("old", None)]
+
+
+async def test_report_counts_complete_document_sets(factory):
+    async with factory.begin() as session:
+        repo = ConsultationRepository(session)
+        for index, complete in enumerate((True, False, True)):
+            await repo.record(
+                ConsultationDraft(
+                    Channel.TELEGRAM,
+                    f"user{index}",
+                    Kind.CHECKLIST,
+                    Outcome.ANSWERED,
+                    "cpo-licence",
+                    None,
+                    None,
+                    "cpo-licence",
+                    8 if complete else 5,
+                    8,
+                    complete,
+                    {"formular": "found"},
+                )
+            )
+    async with factory() as session:
+        report = await ConsultationRepository(session).report(dt.date.today().year)
+    counts = {(r.kind, r.outcome): r.count for r in report.rows}
+    assert counts == {("checklist", "complete"): 2, ("checklist", "incomplete"): 1}

@@ -106,3 +106,63 @@ def test_bad_configuration_fails_fast_naming_the_variable(tmp_path):
     result = run_bot([], tmp_path, BOT_TOKEN=secret_token)
     assert result.returncode == 2 and "PSEUDONYM_SECRET" in result.stderr
     assert secret_token not in result.stderr + result.stdout
+
+
+def test_check_docs_json_with_files_and_a_typed_list(tmp_path):
+    from tests.pdfs import FULL_CPO_PACKAGE, docx_bytes, scanned_pdf, text_pdf
+
+    (tmp_path / "pak.pdf").write_bytes(text_pdf(FULL_CPO_PACKAGE[:4]))
+    (tmp_path / "scan.pdf").write_bytes(scanned_pdf(1))
+    (tmp_path / "rules.pdf").write_bytes(docx_bytes())
+    result = run_bot(
+        [
+            "check-docs",
+            "--procedure",
+            "cpo-amendment",
+            "--professions",
+            "25",
+            "--json",
+            "pak.pdf",
+            "scan.pdf",
+            "rules.pdf",
+            "-",
+        ],
+        tmp_path,
+        stdin="платежно нареждане\nсправка за преподавателите\n",
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert set(report) == {
+        "procedure",
+        "complete",
+        "found",
+        "required",
+        "items",
+        "agency_checks",
+        "fee",
+        "problems",
+    }
+    assert report["procedure"] == "cpo-amendment" and report["complete"] is False
+    assert report["fee"] == {"bgn": 1550.0, "eur": 792.5}
+    items = {i["id"]: i for i in report["items"]}
+    assert items["curricula"]["status"] == "found"
+    assert items["curricula"]["evidence"][0] == {
+        "file": "pak.pdf",
+        "page": 3,
+        "snippet": items["curricula"]["evidence"][0]["snippet"],
+    }
+    assert items["fee"]["status"] == "declared" and items["fee"]["evidence"][0]["file"] is None
+    assert items["health"]["status"] == "unsure"  # a scanned page could hold it
+    assert {(p["file"], p["kind"]) for p in report["problems"]} == {
+        ("scan.pdf", "no_text"),
+        ("rules.pdf", "not_pdf"),
+    }
+    assert all(p["message"] for p in report["problems"])
+
+
+def test_check_docs_usage_errors(tmp_path):
+    assert run_bot(["check-docs", "--procedure", "nope", "x.pdf"], tmp_path).returncode == 2
+    missing = run_bot(["check-docs", "--procedure", "cpo-licence", "missing.pdf"], tmp_path)
+    assert missing.returncode == 2 and "missing.pdf" in missing.stderr
+    plain = run_bot(["check-docs", "--procedure", "cpo-licence", "-"], tmp_path, stdin="формуляр\n")
+    assert plain.returncode == 0 and "Изпълнени изисквания: 1 от 8" in plain.stdout
