@@ -7,6 +7,7 @@ import logging
 import time
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -165,7 +166,16 @@ async def pdf_file(
         await state.update_data(findings=findings.to_dict())
         await message.answer(texts.problem("too_large", name))
         return
-    content = (await bot.download(document.file_id)).read()  # type: ignore[union-attr]
+    try:
+        downloaded = await bot.download(document.file_id)
+    except TelegramBadRequest as exc:  # "file is too big" when Telegram did not tell the size
+        log.warning("document check: download refused: %s", type(exc).__name__)
+        await message.answer(texts.problem("too_large", name))
+        return
+    except TelegramNetworkError:
+        await message.answer(texts.DOCS_DOWNLOAD_FAILED.format(name=texts.escape(name)))
+        return
+    content = downloaded.read() if downloaded is not None else b""
     used = float(data.get("reading_seconds", 0.0))
     budget_left = max(1.0, TIME_BUDGET_SECONDS - used)
     started = time.monotonic()

@@ -47,7 +47,7 @@ async def ask(
         )
     )
     log.info(
-        "faq update=%s outcome=%s topic=%s score=%.3f repeated=%s",
+        "faq message=%s outcome=%s topic=%s score=%.3f repeated=%s",
         message.message_id,
         consultation.outcome,
         consultation.topic,

@@ -7,7 +7,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from knowledge.consultations import (
@@ -65,49 +65,93 @@ class ConsultationRepository:
         self.clock = clock
 
     async def record(self, draft: ConsultationDraft) -> Consultation:
-        """Insert a consultation, or fold a repeat within REPEAT_WINDOW into the earlier one."""
+        """Insert a consultation, or fold a repeat within REPEAT_WINDOW into the earlier one.
+
+        Core statements rather than ORM objects: this runs on every update, and the unit of
+        work's bookkeeping cost more than the two statements themselves (measured).
+        """
         now = self.clock()
-        earlier = await self.session.scalar(
-            select(ConsultationRow)
-            .where(
-                ConsultationRow.user_key == draft.user_key,
-                ConsultationRow.repeat_key == draft.repeat_key,
-                ConsultationRow.kind == draft.kind.value,
-                ConsultationRow.created_at >= now - REPEAT_WINDOW,
+        table = ConsultationRow.__table__
+        earlier = (
+            await self.session.execute(
+                select(table.c.id, table.c.created_at, table.c.outcome, table.c.topic)
+                .where(
+                    table.c.user_key == draft.user_key,
+                    table.c.repeat_key == draft.repeat_key,
+                    table.c.kind == draft.kind.value,
+                    table.c.created_at >= now - REPEAT_WINDOW,
+                )
+                .order_by(table.c.created_at.desc())
+                .limit(1)
+                .with_for_update()
             )
-            .order_by(ConsultationRow.created_at.desc())
-            .limit(1)
-            .with_for_update()
-        )
+        ).first()
         if earlier is not None:
-            if _OUTCOME_RANK[draft.outcome] > _OUTCOME_RANK.get(Outcome(earlier.outcome), 0):
-                earlier.outcome = draft.outcome.value
-                earlier.topic = draft.topic or earlier.topic
+            outcome, topic = earlier.outcome, earlier.topic
+            if _OUTCOME_RANK[draft.outcome] > _OUTCOME_RANK.get(Outcome(outcome), 0):
+                outcome, topic = draft.outcome.value, draft.topic or topic
+            values: dict[str, object] = {"outcome": outcome, "topic": topic, "updated_at": now}
             if draft.details is not None:  # a re-check: the latest result is the one that counts
-                earlier.found, earlier.required = draft.found, draft.required
-                earlier.complete, earlier.details = draft.complete, draft.details
-            earlier.updated_at = now
-            await self.session.flush()
-            return _to_domain(earlier, repeated=True)
-        row = ConsultationRow(
-            created_at=now,
-            updated_at=now,
+                values.update(
+                    found=draft.found,
+                    required=draft.required,
+                    complete=draft.complete,
+                    details=draft.details,
+                )
+            await self.session.execute(
+                update(table).where(table.c.id == earlier.id).values(**values)
+            )
+            return self._from_draft(earlier.id, earlier.created_at, draft, outcome, topic, True)
+        new_id = (
+            await self.session.execute(
+                insert(table)
+                .values(
+                    created_at=now,
+                    updated_at=now,
+                    channel=draft.channel.value,
+                    user_key=draft.user_key,
+                    kind=draft.kind.value,
+                    topic=draft.topic,
+                    outcome=draft.outcome.value,
+                    question=draft.question,
+                    score=draft.score,
+                    repeat_key=draft.repeat_key,
+                    found=draft.found,
+                    required=draft.required,
+                    complete=draft.complete,
+                    details=draft.details,
+                )
+                .returning(table.c.id)
+            )
+        ).scalar_one()
+        return self._from_draft(new_id, now, draft, draft.outcome.value, draft.topic, False)
+
+    @staticmethod
+    def _from_draft(
+        consultation_id: int,
+        created_at: dt.datetime,
+        draft: ConsultationDraft,
+        outcome: str,
+        topic: str | None,
+        repeated: bool,
+    ) -> Consultation:
+        return Consultation(
+            id=consultation_id,
+            created_at=created_at,
             channel=draft.channel.value,
             user_key=draft.user_key,
             kind=draft.kind.value,
-            topic=draft.topic,
-            outcome=draft.outcome.value,
+            topic=topic,
+            outcome=outcome,
             question=draft.question,
-            score=draft.score,
-            repeat_key=draft.repeat_key,
+            feedback=None,
+            feedback_reason=None,
+            repeated=repeated,
             found=draft.found,
             required=draft.required,
             complete=draft.complete,
             details=draft.details,
         )
-        self.session.add(row)
-        await self.session.flush()
-        return _to_domain(row)
 
     async def latest_check(self, user_key: str, procedure: str) -> Consultation | None:
         """This user's most recent document check of this procedure, if any."""

@@ -143,3 +143,14 @@ async def test_other_users_are_answered_while_a_large_pdf_is_read(chat):
     assert not reading.done(), "the second user had to wait for the PDF"
     replies = await reading
     assert replies[-1].text == texts.DOCS_FILE_READ.format(name="голям.pdf")
+
+
+async def test_a_file_telegram_will_not_hand_over_gets_a_clear_message(chat):
+    from aiogram.types import Document
+
+    await choose(chat.user, "Нова лицензия на ЦПО")
+    huge = Document(
+        file_id="huge", file_unique_id="huge", file_name="огромен.pdf", file_size=25 * 1024 * 1024
+    )
+    replies = await chat.user.send(document=huge)
+    assert [r.text for r in replies] == [texts.problem("too_large", "огромен.pdf")]
