@@ -11,6 +11,7 @@ from bot.content import Knowledge, build_knowledge
 from bot.middlewares import TransactionMiddleware
 from handlers import create_root_router, errors
 from knowledge.consultations import Channel
+from storage.ratelimit import MemoryRateLimiter, RateLimiter
 
 
 def build_dispatcher(
@@ -20,6 +21,8 @@ def build_dispatcher(
     pseudonym_secret: str,
     staff_ids: frozenset[int],
     channel: Channel,
+    register_secret: str = "",
+    rate_limiter: RateLimiter | None = None,
     storage: BaseStorage | None = None,
 ) -> Dispatcher:
     dispatcher = Dispatcher(
@@ -29,6 +32,8 @@ def build_dispatcher(
         document_matchers=knowledge.document_matchers,
         staff_ids=staff_ids,
         channel=channel,
+        register_secret=register_secret,
+        rate_limiter=rate_limiter or MemoryRateLimiter(),
     )
     dispatcher.update.outer_middleware(
         TransactionMiddleware(session_factory, pseudonym_secret, channel)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from knowledge.consultations import Channel
 from knowledge.privacy import pseudonymous_user_key
+from storage.register import RegisterRepository
 from storage.repositories import ConsultationRepository
 
 
@@ -38,4 +39,5 @@ class TransactionMiddleware(BaseMiddleware):
             data["user_key"] = pseudonymous_user_key(self.pseudonym_secret, self.channel, user.id)
         async with self.session_factory() as session, session.begin():
             data["consultations"] = ConsultationRepository(session)
+            data["register"] = RegisterRepository(session)
             return await handler(event, data)

@@ -24,6 +24,7 @@ from bot.offline import OfflineUser, RecordingSession, offline_bot
 from bot.settings import Settings
 from knowledge.consultations import QUESTION_RETENTION, Channel, ConsultationReport
 from storage.db import create_engine, create_session_factory, upgrade_schema
+from storage.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from storage.repositories import ConsultationRepository
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,20 @@ BOT_COMMANDS = [
     BotCommand(command="start", description="Начало и лични данни"),
     BotCommand(command="help", description="Как да използвам помощника"),
     BotCommand(command="documents", description="Проверка на пакет документи"),
+    BotCommand(command="verify", description="Проверка на свидетелство в регистъра"),
+    BotCommand(command="centre", description="Проверка на лицензията на център"),
     BotCommand(command="privacy", description="Какви данни пазим"),
     BotCommand(command="cancel", description="Прекратяване на текущото действие"),
 ]
+
+
+async def _rate_limiter(settings: Settings) -> RateLimiter:
+    """Shared through Redis when REDIS_URL is set (several processes), else in memory."""
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        return RedisRateLimiter(Redis.from_url(settings.redis_url))
+    return MemoryRateLimiter()
 
 
 def _freeze_start_up_objects() -> None:
@@ -85,6 +97,8 @@ async def run_polling(settings: Settings) -> None:
         pseudonym_secret=settings.pseudonym_secret.get(),
         staff_ids=settings.staff_ids,
         channel=Channel.TELEGRAM,
+        register_secret=settings.register_secret.get(),
+        rate_limiter=await _rate_limiter(settings),
     )
     _freeze_start_up_objects()
     try:
@@ -110,6 +124,8 @@ async def run_console(
         pseudonym_secret=settings.pseudonym_secret.get(),
         staff_ids=settings.staff_ids,
         channel=Channel.CONSOLE,
+        register_secret=settings.register_secret.get(),
+        rate_limiter=await _rate_limiter(settings),
     )
     user = OfflineUser(dispatcher, bot, session, user_id=1, first_name="Конзола")
     _freeze_start_up_objects()

@@ -61,6 +61,8 @@ class Settings:
     log_level: str
     pseudonym_secret: Secret
     data_dir: Path = field(default=DEFAULT_DATA_DIR)
+    register_secret: Secret = field(default_factory=lambda: Secret(""))
+    redis_url: str | None = None
 
     @property
     def console_mode(self) -> bool:
@@ -77,9 +79,9 @@ def _ids(name: str, raw: str) -> frozenset[int]:
         ) from None
 
 
-def _secret_file(data_dir: Path) -> Secret:
+def _secret_file(data_dir: Path, name: str = "PSEUDONYM_SECRET") -> Secret:
     """Console mode without a configured secret: one random secret kept beside the database."""
-    path = data_dir / ".pseudonym_secret"
+    path = data_dir / f".{name.lower()}"
     if path.exists():
         return Secret(path.read_text(encoding="utf-8").strip())
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -87,7 +89,7 @@ def _secret_file(data_dir: Path) -> Secret:
     path.write_text(value, encoding="utf-8")
     path.chmod(0o600)
     logging.getLogger(__name__).warning(
-        "PSEUDONYM_SECRET is not set: generated one in %s (set it in .env for production)", path
+        "%s is not set: generated one in %s (set it in .env for production)", name, path
     )
     return Secret(value)
 
@@ -151,6 +153,21 @@ def load_settings(
         )
     secret = Secret(secret_raw) if secret_raw else _secret_file(data_dir)
 
+    register_raw = get("REGISTER_SECRET")
+    if register_raw is not None and len(register_raw) < 16:
+        raise SettingsError("REGISTER_SECRET must be at least 16 characters long")
+    if register_raw is None and token_raw is not None:
+        raise SettingsError(
+            "REGISTER_SECRET is required when BOT_TOKEN is set: the key of the hashes of ЕГН/ЛНЧ "
+            "and names in the register (the same key must be used for import and look-up)"
+        )
+    register_secret = (
+        Secret(register_raw) if register_raw else _secret_file(data_dir, "REGISTER_SECRET")
+    )
+    redis_url = get("REDIS_URL")
+    if redis_url is not None and not re.match(r"^rediss?://", redis_url):
+        raise SettingsError("REDIS_URL must look like redis://host:6379/0")
+
     return Settings(
         bot_token=Secret(token_raw) if token_raw else None,
         database_url=database_url,
@@ -159,4 +176,6 @@ def load_settings(
         log_level=log_level,
         pseudonym_secret=secret,
         data_dir=data_dir,
+        register_secret=register_secret,
+        redis_url=redis_url,
     )

@@ -6,12 +6,13 @@ from aiogram import Router
 
 
 def create_root_router() -> Router:
-    from handlers import common, documents, faq, feedback, unsupported
+    from handlers import common, documents, faq, feedback, register, unsupported
 
     root = Router(name="root")
     root.include_router(common.create_router())
     root.include_router(feedback.create_router())
     root.include_router(documents.create_router())  # before "unsupported": it takes PDFs
+    root.include_router(register.create_router())
     root.include_router(unsupported.create_router())
     root.include_router(common.create_fallback_router())  # unknown commands, stale buttons
     root.include_router(faq.create_router())  # free text: last

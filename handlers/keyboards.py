@@ -41,6 +41,7 @@ def main_menu() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         keyboard=[
             [KeyboardButton(text=texts.BUTTON_ASK), KeyboardButton(text=texts.BUTTON_DOCUMENTS)],
+            [KeyboardButton(text=texts.BUTTON_VERIFY), KeyboardButton(text=texts.BUTTON_CENTRE)],
             [KeyboardButton(text=texts.BUTTON_HELP), KeyboardButton(text=texts.BUTTON_PRIVACY)],
         ],
         resize_keyboard=True,

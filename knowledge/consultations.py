@@ -24,6 +24,8 @@ class Channel(StrEnum):
 class Kind(StrEnum):
     FAQ = "faq"
     CHECKLIST = "checklist"
+    CERTIFICATE = "certificate"
+    CENTRE = "centre"
 
 
 class Outcome(StrEnum):
@@ -31,6 +33,14 @@ class Outcome(StrEnum):
     SUGGESTED = "suggested"
     UNKNOWN = "unknown"
     HANDED_OVER = "handed_over"
+    # register look-ups
+    CONFIRMED = "confirmed"
+    NOT_MATCHED = "not_matched"
+    ANNULLED = "annulled"
+    INVALID_INPUT = "invalid_input"
+    RATE_LIMITED = "rate_limited"
+    FOUND = "found"
+    NOT_FOUND = "not_found"
 
 
 class Feedback(StrEnum):

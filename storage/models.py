@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     Index,
@@ -83,3 +84,60 @@ class ConsultationRow(Base):
         Index("ix_consultations_created_at", "created_at"),
         Index("ix_consultations_outcome", "outcome", "created_at"),
     )
+
+
+class RegisterDocumentRow(Base):
+    """A qualification document in the agency's register. The holder appears only as keyed
+    hashes of the identifier (ЕГН/ЛНЧ) and of the normalized full name."""
+
+    __tablename__ = "register_documents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    natural_key: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    row_hash: Mapped[str] = mapped_column(String(32), nullable=False)
+    document_type: Mapped[str] = mapped_column(String(16), nullable=False)
+    series: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    factory_number: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    registration_number: Mapped[str] = mapped_column(String(64), nullable=False)
+    registration_digits: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    issue_date: Mapped[dt.date | None] = mapped_column(Date)
+    holder_id_hash: Mapped[str | None] = mapped_column(String(64))
+    holder_name_hash: Mapped[str | None] = mapped_column(String(64))
+    centre_licence: Mapped[str] = mapped_column(String(32), nullable=False)
+    centre_name: Mapped[str] = mapped_column(String(300), nullable=False)
+    profession_code: Mapped[str] = mapped_column(String(16), nullable=False, default="")
+    profession: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    speciality_code: Mapped[str] = mapped_column(String(16), nullable=False, default="")
+    speciality: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    qualification_level: Mapped[str] = mapped_column(String(16), nullable=False, default="")
+    status: Mapped[str] = mapped_column(String(24), nullable=False)
+
+
+class RegisterCentreRow(Base):
+    __tablename__ = "register_centres"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    licence_number: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
+    row_hash: Mapped[str] = mapped_column(String(32), nullable=False)
+    name: Mapped[str] = mapped_column(String(300), nullable=False)
+    name_key: Mapped[str] = mapped_column(String(300), nullable=False)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    status: Mapped[str] = mapped_column(String(32), nullable=False)
+    status_date: Mapped[dt.date | None] = mapped_column(Date)
+    town: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    professions: Mapped[str] = mapped_column(Text, nullable=False, default="")  # codes, ";"
+
+
+class RegisterImportRow(Base):
+    """Each import of an agency export: the snapshot date shown in every answer."""
+
+    __tablename__ = "register_imports"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    register: Mapped[str] = mapped_column(String(16), nullable=False)  # documents / centres
+    as_of: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    imported_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), nullable=False)
+    rows_read: Mapped[int] = mapped_column(Integer, nullable=False)
+    inserted: Mapped[int] = mapped_column(Integer, nullable=False)
+    updated: Mapped[int] = mapped_column(Integer, nullable=False)
+    rejected: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -8,6 +8,7 @@ from bot.settings import SettingsError, load_settings
 
 TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijklmn"
 SECRET = "a-long-enough-pseudonym-secret"
+REGISTER = "a-long-enough-register-secret"
 
 
 def settings(tmp_path: Path, **env: str):
@@ -28,6 +29,8 @@ def test_full_configuration(tmp_path):
         tmp_path,
         BOT_TOKEN=TOKEN,
         PSEUDONYM_SECRET=SECRET,
+        REGISTER_SECRET=REGISTER,
+        REDIS_URL="redis://127.0.0.1:6379/0",
         STAFF_IDS="11, 22;33",
         LOG_LEVEL="debug",
         TELEGRAM_API_BASE="http://127.0.0.1:8081/",
@@ -50,6 +53,9 @@ def test_dotenv_file_is_read_and_environment_wins(tmp_path):
     [
         ({"BOT_TOKEN": "not-a-token"}, "BOT_TOKEN"),
         ({"BOT_TOKEN": TOKEN}, "PSEUDONYM_SECRET"),
+        ({"BOT_TOKEN": TOKEN, "PSEUDONYM_SECRET": SECRET}, "REGISTER_SECRET"),
+        ({"REGISTER_SECRET": "short"}, "REGISTER_SECRET"),
+        ({"REDIS_URL": "localhost:6379"}, "REDIS_URL"),
         ({"PSEUDONYM_SECRET": "short"}, "PSEUDONYM_SECRET"),
         ({"STAFF_IDS": "12,abc"}, "STAFF_IDS"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
@@ -65,9 +71,9 @@ def test_bad_settings_fail_fast_naming_the_variable(tmp_path, env, variable):
 
 
 def test_token_never_shows(tmp_path):
-    s = settings(tmp_path, BOT_TOKEN=TOKEN, PSEUDONYM_SECRET=SECRET)
+    s = settings(tmp_path, BOT_TOKEN=TOKEN, PSEUDONYM_SECRET=SECRET, REGISTER_SECRET=REGISTER)
     assert TOKEN not in repr(s) and TOKEN not in str(s)
-    assert SECRET not in repr(s)
+    assert SECRET not in repr(s) and REGISTER not in repr(s)
     assert s.bot_token.get() == TOKEN
     with pytest.raises(SettingsError) as error:
         settings(tmp_path, BOT_TOKEN=TOKEN + " x")
