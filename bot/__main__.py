@@ -6,11 +6,19 @@ import argparse
 import asyncio
 import datetime as dt
 import sys
+from pathlib import Path
 
 from bot.logging_setup import setup_logging
 from bot.settings import SettingsError, load_settings
 from knowledge.checklists import ChecklistError
 from knowledge.faq import KnowledgeBaseError
+
+
+def _date(raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError("use YYYY-MM-DD") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,6 +38,22 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--quarter", type=int, choices=[1, 2, 3, 4])
     report.add_argument("--format", choices=["table", "csv", "json"], default="table")
     sub.add_parser("migrate", help="bring the database to the current schema")
+    imp = sub.add_parser("import-register", help="import an export of the agency's register")
+    imp.add_argument("register", choices=["documents", "centres"])
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--as-of", type=_date, help="snapshot date YYYY-MM-DD (default today)")
+    demo = sub.add_parser("demo-data", help="load a SYNTHETIC register for demos and benchmarks")
+    demo.add_argument("--documents", type=int, default=500)
+    demo.add_argument("--centres", type=int, default=50)
+    ver = sub.add_parser("verify", help="check a qualification document in the register")
+    ver.add_argument("number")
+    who = ver.add_mutually_exclusive_group(required=True)
+    who.add_argument("--holder-id", help="the holder's ЕГН or ЛНЧ")
+    who.add_argument("--name", help="the holder's full name")
+    ver.add_argument("--json", action="store_true")
+    cen = sub.add_parser("centre", help="look a centre up by licence number or name words")
+    cen.add_argument("query", nargs="+")
+    cen.add_argument("--json", action="store_true")
     check = sub.add_parser("check-docs", help="check a document package (PDFs and/or a list)")
     check.add_argument(
         "--procedure", required=True, choices=["cpo-licence", "cpo-amendment", "cipo-licence"]
@@ -56,6 +80,51 @@ def main(argv: list[str] | None = None) -> int:
 
             questions = [" ".join(args.question)] if args.question else sys.stdin
             run_ask(build_knowledge(), questions, args.json, sys.stdout)
+        elif command == "import-register":
+            from bot.register_cli import run_import
+            from storage.register import ImportError_
+
+            if not args.file.is_file():
+                print(f"Usage error: no such file: {args.file}", file=sys.stderr)
+                return 2
+            try:
+                asyncio.run(run_import(settings, args.register, args.file, args.as_of, sys.stdout))
+            except ImportError_ as exc:
+                print(f"Import error: {exc}", file=sys.stderr)
+                return 2
+        elif command == "demo-data":
+            from bot.register_cli import load_demo
+
+            sample = asyncio.run(load_demo(settings, args.documents, args.centres))
+            print(
+                f"Loaded a SYNTHETIC register: {args.documents} documents, "
+                f"{args.centres} centres.\nTry /verify with number "
+                f"{sample.registration_number} and name {sample.holder_name}"
+            )
+        elif command == "verify":
+            from bot.register_cli import dump, run_verify, verification_json
+            from handlers.register import render_verification
+            from knowledge.telegram_html import to_plain_text
+
+            result = asyncio.run(run_verify(settings, args.number, args.holder_id, args.name))
+            if args.json:
+                print(dump(verification_json(result)))
+            else:
+                print(to_plain_text(render_verification(result, args.holder_id is not None)))
+        elif command == "centre":
+            from bot.register_cli import centres_json, dump, run_centre
+            from handlers import texts
+            from handlers.register import render_centres
+            from knowledge.telegram_html import to_plain_text
+
+            found = asyncio.run(run_centre(settings, " ".join(args.query)))
+            centres, snapshot = found if found else ([], None)
+            if args.json:
+                print(dump(centres_json(centres)))
+            elif not centres:
+                print(to_plain_text(texts.CENTRE_NONE if found is not None else texts.CENTRE_HINT))
+            else:
+                print(to_plain_text(render_centres(centres, snapshot)))
         elif command == "check-docs":
             from bot.check_docs import UsageError, run_check_docs
             from bot.content import build_knowledge
@@ -92,7 +161,18 @@ def main(argv: list[str] | None = None) -> int:
 
             print("schema upgraded" if asyncio.run(migrate()) else "schema is current")
         elif command == "console" or settings.console_mode:
+            from bot.register_cli import load_demo, register_is_empty
             from bot.runner import run_console
+            from handlers import texts
+
+            if asyncio.run(register_is_empty(settings)):
+                # A new user can try /verify at once; the data is synthetic and says so.
+                sample = asyncio.run(load_demo(settings, documents=300, centres=30))
+                print(
+                    texts.CONSOLE_DEMO.format(
+                        number=sample.registration_number, name=sample.holder_name
+                    )
+                )
 
             asyncio.run(run_console(settings))
         else:

@@ -43,6 +43,20 @@ FIRST_FEMALE = [
     "Ралица",
     "Петя",
 ]
+FATHER = [
+    "Иванов",
+    "Георгиев",
+    "Димитров",
+    "Николаев",
+    "Петров",
+    "Христов",
+    "Стоянов",
+    "Тодоров",
+    "Василев",
+    "Александров",
+    "Мартинов",
+    "Калоянов",
+]
 FAMILY = [
     "Иванов",
     "Георгиев",
@@ -155,7 +169,7 @@ def document_rows(count: int, centres: list[list[str]], rng: random.Random) -> I
         profession = rng.choice(PROFESSIONS)
         female = rng.random() < 0.5
         first = rng.choice(FIRST_FEMALE if female else FIRST_MALE)
-        father = rng.choice(FIRST_MALE) + ("ова" if female else "ов")
+        father = rng.choice(FATHER) + ("а" if female else "")
         family = rng.choice(FAMILY) + ("а" if female else "")
         issued = dt.date(2015, 1, 1) + dt.timedelta(days=rng.randrange(0, 3650))
         status = rng.choices(["valid", "annulled", "duplicate_issued"], weights=[96, 2, 2])[0]

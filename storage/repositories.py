@@ -88,7 +88,7 @@ class ConsultationRepository:
         ).first()
         if earlier is not None:
             outcome, topic = earlier.outcome, earlier.topic
-            if _OUTCOME_RANK[draft.outcome] > _OUTCOME_RANK.get(Outcome(outcome), 0):
+            if _OUTCOME_RANK.get(draft.outcome, 0) > _OUTCOME_RANK.get(Outcome(outcome), 0):
                 outcome, topic = draft.outcome.value, draft.topic or topic
             values: dict[str, object] = {"outcome": outcome, "topic": topic, "updated_at": now}
             if draft.details is not None:  # a re-check: the latest result is the one that counts
