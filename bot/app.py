@@ -12,6 +12,7 @@ from bot.middlewares import TransactionMiddleware
 from handlers import create_root_router, errors
 from knowledge.consultations import Channel
 from storage.ratelimit import MemoryRateLimiter, RateLimiter
+from storage.register import CentreNameIndex
 
 
 def build_dispatcher(
@@ -34,6 +35,7 @@ def build_dispatcher(
         channel=channel,
         register_secret=register_secret,
         rate_limiter=rate_limiter or MemoryRateLimiter(),
+        centre_index=CentreNameIndex(),
     )
     dispatcher.update.outer_middleware(
         TransactionMiddleware(session_factory, pseudonym_secret, channel)

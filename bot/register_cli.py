@@ -13,7 +13,12 @@ from knowledge.register import Verification, VerificationStatus, verify
 from storage.db import create_engine, create_session_factory, upgrade_schema
 from storage.demo_data import DemoSample, write_demo_csv
 from storage.ratelimit import GLOBAL_LIMITS, MemoryRateLimiter
-from storage.register import ImportSummary, RegisterRepository, import_register
+from storage.register import (
+    CentreNameIndex,
+    ImportSummary,
+    RegisterRepository,
+    import_register,
+)
 
 
 async def _session_factory(settings: Settings):
@@ -119,7 +124,7 @@ async def run_centre(settings: Settings, query: str) -> tuple[list, dt.date | No
     try:
         async with factory() as session:
             repository = RegisterRepository(session)
-            centres = await find_centres(repository, query)
+            centres = await find_centres(repository, query, CentreNameIndex())
             return (
                 (centres, await repository.snapshot_date("centres"))
                 if centres is not None

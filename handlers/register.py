@@ -22,12 +22,14 @@ from knowledge.register import (
     Verification,
     VerificationStatus,
     hash_for_log,
+    holder_identifier,
+    person_name_key,
     rank_centres,
     registration_digits,
     verify,
 )
 from storage.ratelimit import GLOBAL_LIMITS, USER_LIMITS, RateLimiter
-from storage.register import RegisterRepository
+from storage.register import CentreNameIndex, RegisterRepository
 from storage.repositories import ConsultationRepository
 
 log = logging.getLogger(__name__)
@@ -113,6 +115,10 @@ async def holder(
     value = message.text or ""
     if by_id:
         await _delete_quietly(message)  # the ЕГН does not stay in the chat history
+    if (holder_identifier(value) if by_id else person_name_key(value)) is None:
+        # A typing mistake costs nothing from the user's verification budget.
+        await message.answer(texts.VERIFY_BAD_ID if by_id else texts.VERIFY_BAD_NAME)
+        return
     wait = await rate_limiter.hit(f"user:{user_key}", USER_LIMITS)
     if wait is None:
         wait = await rate_limiter.hit("global", GLOBAL_LIMITS)
@@ -225,12 +231,13 @@ async def centre_query(
     message: Message,
     state: FSMContext,
     register: RegisterRepository,
+    centre_index: CentreNameIndex,
     consultations: ConsultationRepository,
     user_key: str,
     channel: Channel,
 ) -> None:
     query = (message.text or "").strip()
-    centres = await find_centres(register, query)
+    centres = await find_centres(register, query, centre_index)
     if centres is None:
         await message.answer(texts.CENTRE_HINT)
         return
@@ -254,7 +261,9 @@ async def centre_query(
     await message.answer(render_centres(centres, snapshot))
 
 
-async def find_centres(register: RegisterRepository, query: str) -> list[Centre] | None:
+async def find_centres(
+    register: RegisterRepository, query: str, index: CentreNameIndex
+) -> list[Centre] | None:
     """By licence number when the query is a number, else by name words; None: nothing to search."""
     digits = registration_digits(query)
     if digits and len(digits) >= 6 and len(digits) >= len(query.replace(" ", "")) - 2:
@@ -262,7 +271,7 @@ async def find_centres(register: RegisterRepository, query: str) -> list[Centre]
         return [centre] if centre else []
     if len(query) < 3:
         return None
-    licences = rank_centres(query, await register.centre_name_keys())
+    licences = rank_centres(query, await index.names(register))
     return await register.centres_by_licences(licences)
 
 

@@ -14,7 +14,7 @@ MASK = "[скрит номер]"
 def keyed_hash(secret: str, value: str, purpose: str) -> str:
     """HMAC-SHA256 of `value`, separated by `purpose` so one key can serve several uses."""
     message = f"{purpose}\x00{value}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.digest(secret.encode(), message, hashlib.sha256).hex()
 
 
 def pseudonymous_user_key(secret: str, channel: str, user_id: int) -> str:

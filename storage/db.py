@@ -20,6 +20,9 @@ from sqlalchemy.ext.asyncio import (
 )
 
 log = logging.getLogger(__name__)
+# aiosqlite logs every statement with its parameters at DEBUG: registration numbers, masked
+# questions. Never let them reach a log, whatever LOG_LEVEL says.
+logging.getLogger("aiosqlite").setLevel(logging.WARNING)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 

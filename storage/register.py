@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import csv
 import datetime as dt
@@ -36,7 +37,7 @@ DOCUMENT_COLUMNS = (
 )  # fmt: skip
 REQUIRED_DOCUMENT_COLUMNS = frozenset(DOCUMENT_COLUMNS) - {"status"}
 CENTRE_COLUMNS = ("licence_number", "name", "kind", "status", "status_date", "town", "professions")
-BATCH = 2000
+BATCH = 5000
 
 _STATUS_WORDS = {
     "valid": DocumentStatus.VALID, "валиден": DocumentStatus.VALID, "": DocumentStatus.VALID,
@@ -56,15 +57,23 @@ class RowError(ValueError):
     """One row cannot be imported; the message says why."""
 
 
+_DMY = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})(?:\s*г\.?)?")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
 def parse_date(raw: str) -> dt.date | None:
+    """DD.MM.YYYY (also with "г.") or ISO YYYY-MM-DD. Hand-parsed: strptime was the importer's
+    slowest step at a million rows."""
     raw = (raw or "").strip()
     if not raw:
         return None
-    for pattern in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%Y г.", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(raw, pattern).date()
-        except ValueError:
-            continue
+    try:
+        if match := _DMY.fullmatch(raw):
+            return dt.date(int(match[3]), int(match[2]), int(match[1]))
+        if match := _ISO.fullmatch(raw):
+            return dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        pass
     raise RowError(f"date {raw!r} is not DD.MM.YYYY or YYYY-MM-DD")
 
 
@@ -202,7 +211,8 @@ def centre_values(row: dict[str, str], _secret: str = "") -> dict[str, Any]:
 
 
 def _row_hash(values: dict[str, Any]) -> str:
-    joined = "\x1f".join(f"{k}={values[k]}" for k in sorted(values))
+    """Fingerprint of a row's content (values are built in a fixed order) to skip unchanged rows."""
+    joined = "\x1f".join(map(str, values.values()))
     return hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()
 
 
@@ -254,8 +264,12 @@ async def import_register(
     spec = SPECS[register]
     summary = ImportSummary(register)
     batch: dict[str, dict[str, Any]] = {}
+    # Writing a batch (in the driver's thread, off the GIL) overlaps parsing the next one.
+    writing: asyncio.Task[None] | None = None
     for line, row in read_rows(path, spec.columns, spec.required):
         summary.rows_read += 1
+        if writing is not None and summary.rows_read % 100 == 0:
+            await asyncio.sleep(0)  # let the write in flight take its next step
         try:
             if isinstance(row, RowError):
                 raise row
@@ -267,8 +281,12 @@ async def import_register(
             continue
         batch[values[spec.key]] = values  # a key twice in one file: the later row wins
         if len(batch) >= BATCH:
-            await _flush(session_factory, spec, batch, summary)
+            if writing is not None:
+                await writing
+            writing = asyncio.create_task(_flush(session_factory, spec, batch, summary))
             batch = {}
+    if writing is not None:
+        await writing
     if batch:
         await _flush(session_factory, spec, batch, summary)
     async with session_factory.begin() as session:
@@ -377,6 +395,17 @@ class RegisterRepository:
         by_licence = {r.licence_number: _centre(r) for r in rows}
         return [by_licence[lic] for lic in licences if lic in by_licence]
 
+    async def centres_version(self) -> int:
+        """Changes whenever centres are imported: the id of the newest centres import."""
+        return int(
+            await self.session.scalar(
+                select(func.max(RegisterImportRow.id)).where(
+                    RegisterImportRow.register == "centres"
+                )
+            )
+            or 0
+        )
+
     async def count_documents(self) -> int:
         return int(await self.session.scalar(select(func.count(RegisterDocumentRow.id))) or 0)
 
@@ -391,3 +420,25 @@ def _centre(row: RegisterCentreRow) -> Centre:
         town=row.town,
         professions=tuple(p for p in row.professions.split(";") if p),
     )
+
+
+class CentreNameIndex:
+    """Centre names kept in memory for fuzzy search; reloaded after each centres import.
+
+    Built once per process and shared by all updates: reading 2,000 names for every search was
+    most of its cost (benchmarks/register.py).
+    """
+
+    def __init__(self) -> None:
+        self._version = -1
+        self._names: list[tuple[str, str]] = []
+        self._lock = asyncio.Lock()
+
+    async def names(self, repository: RegisterRepository) -> list[tuple[str, str]]:
+        version = await repository.centres_version()
+        if version != self._version:
+            async with self._lock:
+                if version != self._version:
+                    self._names = await repository.centre_name_keys()
+                    self._version = version
+        return self._names

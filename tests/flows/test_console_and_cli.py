@@ -166,3 +166,61 @@ def test_check_docs_usage_errors(tmp_path):
     assert missing.returncode == 2 and "missing.pdf" in missing.stderr
     plain = run_bot(["check-docs", "--procedure", "cpo-licence", "-"], tmp_path, stdin="формуляр\n")
     assert plain.returncode == 0 and "Изпълнени изисквания: 1 от 8" in plain.stdout
+
+
+def test_register_commands(tmp_path):
+    from tests.db.test_register_import import BAD_ROWS, HEADER, ROWS
+
+    documents = tmp_path / "docs.csv"
+    documents.write_text("\n".join([HEADER, *ROWS, BAD_ROWS[1]]) + "\n", encoding="utf-8")
+    imported = run_bot(
+        ["import-register", "documents", "docs.csv", "--as-of", "2026-11-01"], tmp_path
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert "rows read 4, inserted 3, updated 0, unchanged 0, rejected 1" in imported.stdout
+    assert "line 5: holder_id is not a valid ЕГН or ЛНЧ" in imported.stdout
+    again = run_bot(["import-register", "documents", "docs.csv"], tmp_path)
+    assert "inserted 0, updated 0, unchanged 3, rejected 1" in again.stdout
+
+    confirmed = json.loads(
+        run_bot(["verify", "000123-2021", "--holder-id", "8001011236", "--json"], tmp_path).stdout
+    )
+    assert (
+        confirmed["status"] == "confirmed"
+        and confirmed["document"]["profession"] == "Електромонтьор"
+    )
+    assert confirmed["register_date"] == date_today()  # the latest import's snapshot date
+    assert "8001011236" not in json.dumps(confirmed) and "Иван" not in json.dumps(confirmed)
+    missing = json.loads(
+        run_bot(["verify", "000123-2021", "--name", "Петър Петров", "--json"], tmp_path).stdout
+    )
+    assert missing == {"status": "not_matched", "document": None, "register_date": date_today()}
+    invalid = json.loads(run_bot(["verify", "123", "--holder-id", "42", "--json"], tmp_path).stdout)
+    assert invalid["status"] == "invalid_input"
+    assert run_bot(["verify", "123"], tmp_path).returncode == 2  # neither --holder-id nor --name
+    assert run_bot(["import-register", "documents", "nope.csv"], tmp_path).returncode == 2
+
+
+def date_today() -> str:
+    from datetime import date
+
+    return date.today().isoformat()
+
+
+def test_demo_data_and_centre_search(tmp_path):
+    loaded = run_bot(["demo-data", "--documents", "50", "--centres", "10"], tmp_path)
+    assert loaded.returncode == 0 and "SYNTHETIC" in loaded.stdout
+    found = json.loads(run_bot(["centre", "знание", "--json"], tmp_path).stdout)
+    assert found["matches"] and all("(демо)" in m["name"] for m in found["matches"])
+    first = found["matches"][0]
+    assert set(first) == {
+        "licence_number",
+        "name",
+        "kind",
+        "status",
+        "status_date",
+        "town",
+        "professions",
+    }
+    by_number = json.loads(run_bot(["centre", first["licence_number"], "--json"], tmp_path).stdout)
+    assert by_number["matches"] == [first]
