@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from functools import lru_cache
 
 # ЕГН and ЛНЧ are 10 digits; people also type them with spaces or dashes between groups.
 _EGN_LIKE = re.compile(r"(?<!\d)(?:\d[ \-]?){9}\d(?!\d)")
@@ -13,8 +14,14 @@ MASK = "[скрит номер]"
 
 def keyed_hash(secret: str, value: str, purpose: str) -> str:
     """HMAC-SHA256 of `value`, separated by `purpose` so one key can serve several uses."""
-    message = f"{purpose}\x00{value}".encode()
-    return hmac.digest(secret.encode(), message, hashlib.sha256).hex()
+    hasher = _keyed(secret).copy()  # the key's inner/outer pads are computed once per secret
+    hasher.update(f"{purpose}\x00{value}".encode())
+    return hasher.hexdigest()
+
+
+@lru_cache(maxsize=16)
+def _keyed(secret: str) -> hmac.HMAC:
+    return hmac.new(secret.encode(), digestmod=hashlib.sha256)
 
 
 def pseudonymous_user_key(secret: str, channel: str, user_id: int) -> str:

@@ -133,6 +133,10 @@ class DocumentRegister(Protocol):
 
     async def snapshot_date(self, register: str) -> dt.date | None: ...
 
+    async def lookup(self, digits: str) -> tuple[list[RegisterDocument], dt.date | None]:
+        """Documents with these digits and the documents register's snapshot date."""
+        ...
+
 
 # -- outcomes --------------------------------------------------------------------------------
 
@@ -187,8 +191,8 @@ async def verify(
         if key is None:
             return Verification(VerificationStatus.INVALID_INPUT, invalid=InvalidInput.NAME)
         wanted, field, matched_by = hash_holder_name(secret, key), "holder_name_hash", "name"
-    snapshot = await register.snapshot_date("documents")
-    for document in await register.documents_by_digits(digits):
+    documents, snapshot = await register.lookup(digits)
+    for document in documents:
         if getattr(document, field) == wanted:
             status = (
                 VerificationStatus.ANNULLED

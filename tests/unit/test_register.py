@@ -91,6 +91,9 @@ class FakeRegister:
     async def snapshot_date(self, register):
         return dt.date(2026, 11, 1)
 
+    async def lookup(self, digits):
+        return await self.documents_by_digits(digits), await self.snapshot_date("documents")
+
 
 async def test_confirmed_by_identifier_and_by_name():
     register = FakeRegister(document())
