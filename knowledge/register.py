@@ -73,10 +73,17 @@ def holder_identifier(raw: str) -> str | None:
     return None
 
 
+_PLAIN_CYRILLIC_NAME = re.compile(r"[А-Яа-яЁёЍѝ\- ]+")
+
+
 def person_name_key(raw: str) -> str | None:
     """A full name in the form the check compares: Cyrillic, lowercase, words in order of
     appearance ignored (sorted), at least two words. Latin-typed names are transliterated."""
-    words = [w for w in clean_text(raw or "").split() if not w[0].isdigit()]
+    raw = raw or ""
+    if _PLAIN_CYRILLIC_NAME.fullmatch(raw):  # the register's own rows: skip the full clean-up
+        words = raw.lower().replace("-", " ").split()
+    else:
+        words = [w for w in clean_text(raw).replace("-", " ").split() if not w[0].isdigit()]
     if len(words) < 2:
         return None
     return " ".join(sorted(words))

@@ -142,3 +142,11 @@ def test_centre_names_and_search():
     assert rank_centres("знание", candidates)[0] == "200312074"
     assert rank_centres("profesionalist", candidates)[0] == "2019120001"
     assert rank_centres("zzzz qqqq", candidates) == []
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("Иван Петров-Иванов", "Ivan Petrov-Ivanov"), ("Иван Петров-Иванов", "иван петров иванов")],
+)
+def test_hyphenated_names_meet_on_both_paths(one, other):
+    assert person_name_key(one) == person_name_key(other)
