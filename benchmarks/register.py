@@ -49,6 +49,8 @@ def import_in_this_process(database: str, documents_csv: str, centres_csv: str) 
 
     result = asyncio.run(run())
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The parsing worker process (large files) has its own peak; the budget covers both.
+    result["worker_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps(result))
 
 
@@ -148,11 +150,12 @@ def main() -> None:
             timeout=1800,
         ).stdout
         result = json.loads(output.strip().splitlines()[-1])
-        met = result["seconds"] <= 90 and result["peak_rss_mb"] <= 300
+        total_rss = result["peak_rss_mb"] + result["worker_peak_rss_mb"]
+        met = result["seconds"] <= 90 and total_rss <= 300
         print(
             f"import of {result['rows']} rows: {result['seconds']:.1f} s ({result['rows'] / result['seconds']:.0f} rows/s), "
-            f"peak RSS {result['peak_rss_mb']:.0f} MB, rejected {result['rejected']} "
-            f"(targets <= 90 s, <= 300 MB: {'MET' if met else 'NOT MET'})"
+            f"peak RSS {result['peak_rss_mb']:.0f} MB + parsing worker {result['worker_peak_rss_mb']:.0f} MB, "
+            f"rejected {result['rejected']} (targets <= 90 s, <= 300 MB together: {'MET' if met else 'NOT MET'})"
         )
         asyncio.run(measure_lookups(database, str(documents_csv), str(centres_csv)))
 

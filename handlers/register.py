@@ -16,6 +16,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from handlers import texts
 from handlers.filters import PrivateChat
 from knowledge.consultations import Channel, ConsultationDraft, Kind, Outcome, repeat_key
+from knowledge.limits import GLOBAL_LIMITS, USER_LIMITS
 from knowledge.register import (
     Centre,
     InvalidInput,
@@ -28,7 +29,7 @@ from knowledge.register import (
     registration_digits,
     verify,
 )
-from storage.ratelimit import GLOBAL_LIMITS, USER_LIMITS, RateLimiter
+from storage.ratelimit import RateLimiter
 from storage.register import CentreNameIndex, RegisterRepository
 from storage.repositories import ConsultationRepository
 

@@ -5,18 +5,11 @@ from __future__ import annotations
 import time
 from collections import defaultdict, deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
+from knowledge.limits import GLOBAL_LIMITS, USER_LIMITS, Limit
 
-@dataclass(frozen=True, slots=True)
-class Limit:
-    count: int
-    seconds: int
-
-
-USER_LIMITS = (Limit(10, 600), Limit(50, 86_400))
-GLOBAL_LIMITS = (Limit(600, 60),)
+__all__ = ["GLOBAL_LIMITS", "USER_LIMITS", "Limit", "MemoryRateLimiter", "RedisRateLimiter"]
 
 
 class RateLimiter(Protocol):

@@ -128,3 +128,18 @@ async def test_centres_import_and_lookup(factory, tmp_path):
         assert centre.status == "активна" and centre.town == "София"
         rows = (await session.scalars(select(RegisterCentreRow.licence_number))).all()
     assert sorted(rows) == ["200312074", "2020140002"]
+
+
+async def test_large_files_parse_in_a_second_process_with_the_same_result(
+    factory, tmp_path, monkeypatch
+):
+    import storage.register as register_module
+
+    monkeypatch.setattr(register_module, "PARALLEL_PARSE_BYTES", 0)
+    monkeypatch.setattr(register_module, "BATCH", 2)
+    path = write(tmp_path / "docs.csv", [HEADER, ROWS[0], *BAD_ROWS, *ROWS[1:]])
+    summary = await import_register(factory, "documents", path, SECRET)
+    assert (summary.rows_read, summary.inserted, summary.rejected) == (9, 3, 6)
+    assert [line for line, _ in summary.errors] == [3, 4, 5, 6, 7, 8]
+    again = await import_register(factory, "documents", path, SECRET)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
