@@ -40,7 +40,7 @@ DOCUMENT_COLUMNS = (
 )  # fmt: skip
 REQUIRED_DOCUMENT_COLUMNS = frozenset(DOCUMENT_COLUMNS) - {"status"}
 CENTRE_COLUMNS = ("licence_number", "name", "kind", "status", "status_date", "town", "professions")
-BATCH = 5000
+BATCH = 7500
 
 _STATUS_WORDS = {
     "valid": DocumentStatus.VALID, "валиден": DocumentStatus.VALID, "": DocumentStatus.VALID,
