@@ -16,6 +16,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -73,6 +74,10 @@ class ConsultationRow(Base):
     feedback: Mapped[str | None] = mapped_column(String(8))
     feedback_reason: Mapped[str | None] = mapped_column(String(16))
     repeat_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    # Which REPEAT_WINDOW-long slice of time the consultation started in: a repeat is the same
+    # user, kind and repeat key in the same slice, enforced by a unique constraint so that one
+    # upsert statement records it, atomically even with several bot processes.
+    repeat_bucket: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     # Document checks (kind "checklist"): no personal data, only item ids and statuses.
     found: Mapped[int | None] = mapped_column(Integer)
     required: Mapped[int | None] = mapped_column(Integer)
@@ -83,6 +88,9 @@ class ConsultationRow(Base):
         Index("ix_consultations_user_repeat", "user_key", "repeat_key", "created_at"),
         Index("ix_consultations_created_at", "created_at"),
         Index("ix_consultations_outcome", "outcome", "created_at"),
+        UniqueConstraint(
+            "user_key", "repeat_key", "kind", "repeat_bucket", name="uq_consultations_repeat"
+        ),
     )
 
 

@@ -6,8 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from knowledge.consultations import (
@@ -50,6 +54,36 @@ def _to_domain(row: ConsultationRow, repeated: bool = False) -> Consultation:
     )
 
 
+@lru_cache(maxsize=4)
+def _upsert_statement(dialect: str) -> Any:
+    """The consultation upsert, built once per dialect: building it cost more than running it."""
+    table = ConsultationRow.__table__
+    insert_for = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    columns = [
+        c.name for c in table.c if c.name != "id" and c.name not in {"feedback", "feedback_reason"}
+    ]
+    statement = insert_for(table).values({name: bindparam(name) for name in columns})
+    new = statement.excluded
+    moves_up = _outcome_rank(new.outcome) > _outcome_rank(table.c.outcome)
+    return statement.on_conflict_do_update(
+        index_elements=["user_key", "repeat_key", "kind", "repeat_bucket"],
+        set_={
+            "updated_at": new.updated_at,
+            "outcome": case((moves_up, new.outcome), else_=table.c.outcome),
+            "topic": case((moves_up, func.coalesce(new.topic, table.c.topic)), else_=table.c.topic),
+            "found": func.coalesce(new.found, table.c.found),
+            "required": func.coalesce(new.required, table.c.required),
+            "complete": func.coalesce(new.complete, table.c.complete),
+            "details": case((new.details.is_(None), table.c.details), else_=new.details),
+        },
+    ).returning(table.c.id, table.c.created_at, table.c.outcome, table.c.topic)
+
+
+def _outcome_rank(column: Any) -> Any:
+    """SQL: the rank of an outcome, for "outcomes only move up" inside the upsert."""
+    return case({o.value: rank for o, rank in _OUTCOME_RANK.items()}, value=column, else_=0)
+
+
 # An outcome never goes back down: a handed-over question stays handed over when asked again.
 _OUTCOME_RANK = {
     Outcome.UNKNOWN: 0,
@@ -65,66 +99,32 @@ class ConsultationRepository:
         self.clock = clock
 
     async def record(self, draft: ConsultationDraft) -> Consultation:
-        """Insert a consultation, or fold a repeat within REPEAT_WINDOW into the earlier one.
-
-        Core statements rather than ORM objects: this runs on every update, and the unit of
-        work's bookkeeping cost more than the two statements themselves (measured).
-        """
+        """Insert a consultation, or fold a repeat (same user, kind and repeat key within the
+        same REPEAT_WINDOW slice) into the earlier one: one upsert statement, atomic across
+        processes. An outcome only moves up (unknown < suggested < answered < handed over);
+        a document re-check replaces the earlier result."""
         now = self.clock()
-        table = ConsultationRow.__table__
-        earlier = (
-            await self.session.execute(
-                select(table.c.id, table.c.created_at, table.c.outcome, table.c.topic)
-                .where(
-                    table.c.user_key == draft.user_key,
-                    table.c.repeat_key == draft.repeat_key,
-                    table.c.kind == draft.kind.value,
-                    table.c.created_at >= now - REPEAT_WINDOW,
-                )
-                .order_by(table.c.created_at.desc())
-                .limit(1)
-                .with_for_update()
-            )
-        ).first()
-        if earlier is not None:
-            outcome, topic = earlier.outcome, earlier.topic
-            if _OUTCOME_RANK.get(draft.outcome, 0) > _OUTCOME_RANK.get(Outcome(outcome), 0):
-                outcome, topic = draft.outcome.value, draft.topic or topic
-            values: dict[str, object] = {"outcome": outcome, "topic": topic, "updated_at": now}
-            if draft.details is not None:  # a re-check: the latest result is the one that counts
-                values.update(
-                    found=draft.found,
-                    required=draft.required,
-                    complete=draft.complete,
-                    details=draft.details,
-                )
-            await self.session.execute(
-                update(table).where(table.c.id == earlier.id).values(**values)
-            )
-            return self._from_draft(earlier.id, earlier.created_at, draft, outcome, topic, True)
-        new_id = (
-            await self.session.execute(
-                insert(table)
-                .values(
-                    created_at=now,
-                    updated_at=now,
-                    channel=draft.channel.value,
-                    user_key=draft.user_key,
-                    kind=draft.kind.value,
-                    topic=draft.topic,
-                    outcome=draft.outcome.value,
-                    question=draft.question,
-                    score=draft.score,
-                    repeat_key=draft.repeat_key,
-                    found=draft.found,
-                    required=draft.required,
-                    complete=draft.complete,
-                    details=draft.details,
-                )
-                .returning(table.c.id)
-            )
-        ).scalar_one()
-        return self._from_draft(new_id, now, draft, draft.outcome.value, draft.topic, False)
+        statement = _upsert_statement(self.session.get_bind().dialect.name)
+        parameters = {
+            "created_at": now,
+            "updated_at": now,
+            "channel": draft.channel.value,
+            "user_key": draft.user_key,
+            "kind": draft.kind.value,
+            "topic": draft.topic,
+            "outcome": draft.outcome.value,
+            "question": draft.question,
+            "score": draft.score,
+            "repeat_key": draft.repeat_key,
+            "repeat_bucket": int(now.timestamp() // REPEAT_WINDOW.total_seconds()),
+            "found": draft.found,
+            "required": draft.required,
+            "complete": draft.complete,
+            "details": draft.details,
+        }
+        row = (await self.session.execute(statement, parameters)).one()
+        repeated = row.created_at != now
+        return self._from_draft(row.id, row.created_at, draft, row.outcome, row.topic, repeated)
 
     @staticmethod
     def _from_draft(
