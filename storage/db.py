@@ -59,9 +59,9 @@ def create_engine(url: str, *, sqlite_busy_timeout_ms: int = 5000, **kwargs: Any
             except Exception:  # a read-only database cannot switch mode; it still reads
                 log.warning("SQLite database could not switch to WAL mode (read-only?)")
             cursor.execute("PRAGMA foreign_keys = ON")
-            # 64 MiB page cache (allocated as used): the register's indexes at a million rows
+            # 32 MiB page cache (allocated as used): the register's indexes at a million rows
             # stay in memory during an import instead of being re-read for every batch.
-            cursor.execute("PRAGMA cache_size = -65536")
+            cursor.execute("PRAGMA cache_size = -32768")
             cursor.close()
 
         return engine

@@ -10,11 +10,10 @@ import hashlib
 import io
 import multiprocessing
 import re
-from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty
 from typing import IO, Any
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -40,7 +39,7 @@ DOCUMENT_COLUMNS = (
 )  # fmt: skip
 REQUIRED_DOCUMENT_COLUMNS = frozenset(DOCUMENT_COLUMNS) - {"status"}
 CENTRE_COLUMNS = ("licence_number", "name", "kind", "status", "status_date", "town", "professions")
-BATCH = 7500
+BATCH = 5000
 
 _STATUS_WORDS = {
     "valid": DocumentStatus.VALID, "валиден": DocumentStatus.VALID, "": DocumentStatus.VALID,
@@ -290,6 +289,56 @@ def _chunks(
         yield chunk
 
 
+def _parse_file(register: str, secret: str, path: str, size: int, queue: Any) -> None:
+    """Worker process: read and parse the whole file, handing batches over through `queue`."""
+    spec = SPECS[register]
+    try:
+        for chunk in _chunks(read_rows(Path(path), spec.columns, spec.required), size):
+            queue.put(("chunk", len(chunk), _parse_chunk(register, secret, chunk)))
+        queue.put(("done",))
+    except ImportError_ as exc:
+        queue.put(("error", str(exc)))
+    except Exception as exc:  # reported to the importing process, which raises it
+        queue.put(("crash", repr(exc)))
+
+
+async def _parse_in_a_worker(
+    register: str, secret: str, path: Path
+) -> AsyncIterator[tuple[int, tuple[list[dict[str, Any]], list[tuple[int, str]]]]]:
+    """Batches parsed by a second process, which reads ahead by one batch (memory)."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue(maxsize=1)
+    worker = context.Process(
+        target=_parse_file, args=(register, secret, str(path), BATCH, queue), daemon=True
+    )
+    worker.start()
+    loop = asyncio.get_running_loop()
+
+    def next_item() -> tuple[Any, ...]:
+        while True:
+            try:
+                return queue.get(timeout=1.0)
+            except Empty:
+                if not worker.is_alive():
+                    return ("crash", f"the parsing process ended with code {worker.exitcode}")
+
+    try:
+        while True:
+            item = await loop.run_in_executor(None, next_item)
+            if item[0] == "chunk":
+                yield item[1], item[2]
+            elif item[0] == "done":
+                return
+            elif item[0] == "error":
+                raise ImportError_(item[1])
+            else:
+                raise RuntimeError(f"register import failed: {item[1]}")
+    finally:
+        worker.join(timeout=5)
+        if worker.is_alive():
+            worker.terminate()
+
+
 async def import_register(
     session_factory: async_sessionmaker[AsyncSession],
     register: str,
@@ -311,20 +360,12 @@ async def import_register(
         if batch:
             await _flush(session_factory, spec, batch, summary)
 
-    chunks = _chunks(read_rows(path, spec.columns, spec.required), BATCH)
     if path.stat().st_size >= PARALLEL_PARSE_BYTES:
-        loop = asyncio.get_running_loop()
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            pending: deque[asyncio.Future[Any]] = deque()
-            for chunk in chunks:
-                summary.rows_read += len(chunk)
-                pending.append(loop.run_in_executor(pool, _parse_chunk, register, secret, chunk))
-                if len(pending) >= 2:
-                    await write(await pending.popleft())
-            while pending:
-                await write(await pending.popleft())
+        async for rows, parsed in _parse_in_a_worker(register, secret, path):
+            summary.rows_read += rows
+            await write(parsed)
     else:
-        for chunk in chunks:
+        for chunk in _chunks(read_rows(path, spec.columns, spec.required), BATCH):
             summary.rows_read += len(chunk)
             await write(_parse_chunk(register, secret, chunk))
     async with session_factory.begin() as session:
