@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import gc
 import json
 import random
 import resource
@@ -70,6 +71,8 @@ async def measure_lookups(database: str, documents_csv: str, centres_csv: str) -
     queries = [(n, name if rng.random() < 0.7 else "Петър Петров Петров") for n, name in samples]
     engine = create_engine(f"sqlite+aiosqlite:///{database}")
     factory = create_session_factory(engine)
+    gc.collect()
+    gc.freeze()  # as the bot does once it has started (bot/runner.py)
     latencies = []
     confirmed = 0
     async with factory() as session:

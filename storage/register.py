@@ -459,7 +459,9 @@ class RegisterRepository:
         self.session = session
 
     async def lookup(self, digits: str) -> tuple[list[RegisterDocument], dt.date | None]:
-        """One round trip in the common case: the rows carry the snapshot date with them."""
+        """One round trip in the common case: the rows carry the snapshot date with them.
+        Plain columns, not ORM objects: this runs for every verification."""
+        table = RegisterDocumentRow.__table__
         snapshot = (
             select(func.max(RegisterImportRow.as_of))
             .where(RegisterImportRow.register == "documents")
@@ -467,14 +469,14 @@ class RegisterRepository:
         )
         rows = (
             await self.session.execute(
-                select(RegisterDocumentRow, snapshot).where(
-                    RegisterDocumentRow.registration_digits == digits
-                )
+                select(
+                    *(table.c[name] for name in _DOCUMENT_FIELDS), snapshot.label("snapshot")
+                ).where(table.c.registration_digits == digits)
             )
         ).all()
         if not rows:
             return [], await self.snapshot_date("documents")
-        return _documents([row[0] for row in rows]), rows[0][1]
+        return _documents(rows), rows[0].snapshot
 
     async def documents_by_digits(self, digits: str) -> list[RegisterDocument]:
         rows = await self.session.scalars(
@@ -519,6 +521,13 @@ class RegisterRepository:
 
     async def count_documents(self) -> int:
         return int(await self.session.scalar(select(func.count(RegisterDocumentRow.id))) or 0)
+
+
+_DOCUMENT_FIELDS = (
+    "document_type", "series", "factory_number", "registration_number", "issue_date",
+    "centre_licence", "centre_name", "profession_code", "profession", "speciality_code",
+    "speciality", "qualification_level", "status", "holder_id_hash", "holder_name_hash",
+)  # fmt: skip
 
 
 def _documents(rows: Any) -> list[RegisterDocument]:
