@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import tempfile
 import time
 from pathlib import Path
@@ -42,6 +43,8 @@ async def run(updates: int) -> None:
         users = [OfflineUser(dispatcher, bot, session, user_id=10_000 + i) for i in range(100)]
         for user in users[:10]:  # warm-up: caches, connection pool, first-use imports
             await user.send(questions[0])
+        gc.collect()
+        gc.freeze()  # as the bot does once it has started (bot/runner.py)
         samples = []
         replies_before = len(session.sent)
         started = time.perf_counter()
