@@ -72,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level if command in {"run"} else "WARNING")
+    # The console chat and the operator's commands print to the terminal: only warnings there.
+    serving_telegram = command == "run" and not settings.console_mode
+    setup_logging(settings.log_level if serving_telegram else "WARNING")
     try:
         if command == "ask":
             from bot.ask import run_ask

@@ -94,6 +94,17 @@ def _secret_file(data_dir: Path, name: str = "PSEUDONYM_SECRET") -> Secret:
     return Secret(value)
 
 
+def _required_secret(
+    name: str, raw: str | None, with_token: bool, what: str, data_dir: Path
+) -> Secret:
+    """A secret setting: at least 16 characters; required with BOT_TOKEN, else generated once."""
+    if raw is not None and len(raw) < 16:
+        raise SettingsError(f"{name} must be at least 16 characters long")
+    if raw is None and with_token:
+        raise SettingsError(f"{name} is required when BOT_TOKEN is set: {what}")
+    return Secret(raw) if raw else _secret_file(data_dir, name)
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
 ) -> Settings:
@@ -143,26 +154,21 @@ def load_settings(
     if log_level not in _LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
 
-    secret_raw = get("PSEUDONYM_SECRET")
-    if secret_raw is not None and len(secret_raw) < 16:
-        raise SettingsError("PSEUDONYM_SECRET must be at least 16 characters long")
-    if secret_raw is None and token_raw is not None:
-        raise SettingsError(
-            "PSEUDONYM_SECRET is required when BOT_TOKEN is set: a long random string that keys "
-            "the pseudonyms of users (python -c 'import secrets; print(secrets.token_urlsafe(32))')"
-        )
-    secret = Secret(secret_raw) if secret_raw else _secret_file(data_dir)
-
-    register_raw = get("REGISTER_SECRET")
-    if register_raw is not None and len(register_raw) < 16:
-        raise SettingsError("REGISTER_SECRET must be at least 16 characters long")
-    if register_raw is None and token_raw is not None:
-        raise SettingsError(
-            "REGISTER_SECRET is required when BOT_TOKEN is set: the key of the hashes of ЕГН/ЛНЧ "
-            "and names in the register (the same key must be used for import and look-up)"
-        )
-    register_secret = (
-        Secret(register_raw) if register_raw else _secret_file(data_dir, "REGISTER_SECRET")
+    secret = _required_secret(
+        "PSEUDONYM_SECRET",
+        get("PSEUDONYM_SECRET"),
+        token_raw is not None,
+        "a long random string that keys the pseudonyms of users "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(32))')",
+        data_dir,
+    )
+    register_secret = _required_secret(
+        "REGISTER_SECRET",
+        get("REGISTER_SECRET"),
+        token_raw is not None,
+        "the key of the hashes of ЕГН/ЛНЧ and names in the register (the same key must be "
+        "used for import and look-up)",
+        data_dir,
     )
     redis_url = get("REDIS_URL")
     if redis_url is not None and not re.match(r"^rediss?://", redis_url):

@@ -139,9 +139,10 @@ async def holder(
     ):
         await message.answer(texts.VERIFY_BAD_ID if by_id else texts.VERIFY_BAD_NAME)
         return  # stay in this step: the user types it again
+    number_hash = hash_for_log(register_secret, registration_digits(data.get("number", "")))
     log.info(
         "verification number=%s holder=%s by=%s status=%s",
-        hash_for_log(register_secret, registration_digits(data.get("number", ""))),
+        number_hash,
         hash_for_log(register_secret, value),
         "id" if by_id else "name",
         result.status.value,
