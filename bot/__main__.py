@@ -33,10 +33,17 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "question", nargs="*", help="the question; without it, read stdin line by line"
     )
-    report = sub.add_parser("report", help="consultation counts by quarter")
+    report = sub.add_parser("report", help="the annual plan's indicators by quarter")
     report.add_argument("--year", type=int, default=dt.date.today().year)
     report.add_argument("--quarter", type=int, choices=[1, 2, 3, 4])
-    report.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    report.add_argument(
+        "--format", choices=["table", "csv", "json", "xlsx", "png"], default="table"
+    )
+    report.add_argument("--output", type=Path, help="write to this file instead of the terminal")
+    close = sub.add_parser("close-quarter", help="freeze a quarter's figures (cannot be undone)")
+    close.add_argument("year", type=int)
+    close.add_argument("quarter", type=int, choices=[1, 2, 3, 4])
+    sub.add_parser("purge", help="forget question texts older than RETENTION_DAYS (counts stay)")
     sub.add_parser("migrate", help="bring the database to the current schema")
     imp = sub.add_parser("import-register", help="import an export of the agency's register")
     imp.add_argument("register", choices=["documents", "centres"])
@@ -147,10 +154,34 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"Usage error: {exc}", file=sys.stderr)
                 return 2
         elif command == "report":
-            from bot.runner import load_report, render_report
+            from bot.report_cli import run_report
+            from knowledge.indicators import CatalogueError
 
-            report = asyncio.run(load_report(settings, args.year, args.quarter))
-            print(render_report(report, args.format))
+            try:
+                print(
+                    asyncio.run(
+                        run_report(settings, args.year, args.quarter, args.format, args.output)
+                    )
+                )
+            except (CatalogueError, OSError) as exc:
+                print(f"Report error: {exc}", file=sys.stderr)
+                return 2
+        elif command == "close-quarter":
+            from bot.report_cli import ReportUsageError, run_close_quarter
+            from storage.workspace import QuarterAlreadyClosed
+
+            try:
+                print(asyncio.run(run_close_quarter(settings, args.year, args.quarter)))
+            except ReportUsageError as exc:
+                print(f"Usage error: {exc}", file=sys.stderr)
+                return 2
+            except QuarterAlreadyClosed as exc:
+                print(f"Already closed: {exc}", file=sys.stderr)
+                return 2
+        elif command == "purge":
+            from bot.report_cli import run_purge
+
+            print(asyncio.run(run_purge(settings)))
         elif command == "migrate":
             from storage.db import create_engine, upgrade_schema
 

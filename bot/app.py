@@ -10,7 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.content import Knowledge, build_knowledge
 from bot.middlewares import TransactionMiddleware
 from handlers import create_root_router, errors
+from handlers.filters import Roles
 from knowledge.consultations import Channel
+from knowledge.indicators import load_catalogue
+from knowledge.office_hours import OfficeHours, load_office_hours
 from storage.ratelimit import MemoryRateLimiter, RateLimiter
 from storage.register import CentreNameIndex
 
@@ -25,10 +28,16 @@ def build_dispatcher(
     register_secret: str = "",
     rate_limiter: RateLimiter | None = None,
     storage: BaseStorage | None = None,
+    admin_ids: frozenset[int] = frozenset(),
+    staff_chat_id: int | None = None,
+    office_hours: OfficeHours | None = None,
 ) -> Dispatcher:
+    # Each dispatcher has its own live FAQ library: staff's published changes reach it through
+    # the database, so two processes (or two test dispatchers) never share a mutable object.
+    library = knowledge.library.fork()
     dispatcher = Dispatcher(
         storage=storage or MemoryStorage(),
-        faq_matcher=knowledge.matcher,
+        faq_library=library,
         checklists=knowledge.checklists,
         document_matchers=knowledge.document_matchers,
         staff_ids=staff_ids,
@@ -36,9 +45,13 @@ def build_dispatcher(
         register_secret=register_secret,
         rate_limiter=rate_limiter or MemoryRateLimiter(),
         centre_index=CentreNameIndex(),
+        roles=Roles(admin_ids=admin_ids, fixed_staff_ids=staff_ids),
+        staff_chat_id=staff_chat_id,
+        office_hours=office_hours or load_office_hours(),
+        catalogue_loader=load_catalogue,
     )
     dispatcher.update.outer_middleware(
-        TransactionMiddleware(session_factory, pseudonym_secret, channel)
+        TransactionMiddleware(session_factory, pseudonym_secret, channel, library)
     )
     dispatcher.include_router(errors.create_router())
     dispatcher.include_router(create_root_router())

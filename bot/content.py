@@ -1,4 +1,5 @@
-"""The content built once at start-up: knowledge base, normalizer, matcher (no Telegram here)."""
+"""The content built once at start-up: knowledge base, normalizer, matcher (no Telegram here),
+and the live FAQ library that staff's published changes update without a restart."""
 
 from __future__ import annotations
 
@@ -6,15 +7,20 @@ from dataclasses import dataclass
 
 from knowledge.checklists import Checklist, DocumentMatcher, load_checklists
 from knowledge.faq import load_knowledge_base
+from knowledge.faq_library import FaqLibrary
 from knowledge.matcher import FaqMatcher, MatchThresholds
 from knowledge.normalize import load_normalizer
 
 
 @dataclass(frozen=True)
 class Knowledge:
-    matcher: FaqMatcher
+    library: FaqLibrary
     checklists: dict[str, Checklist]
     document_matchers: dict[str, DocumentMatcher]
+
+    @property
+    def matcher(self) -> FaqMatcher:
+        return self.library.matcher
 
 
 def build_knowledge() -> Knowledge:
@@ -22,7 +28,7 @@ def build_knowledge() -> Knowledge:
     normalizer = load_normalizer()
     checklists = load_checklists()
     return Knowledge(
-        matcher=FaqMatcher(load_knowledge_base(), normalizer, MatchThresholds.load()),
+        library=FaqLibrary(load_knowledge_base(), normalizer, MatchThresholds.load()),
         checklists=checklists,
         document_matchers={p: DocumentMatcher(c, normalizer) for p, c in checklists.items()},
     )

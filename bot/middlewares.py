@@ -10,9 +10,17 @@ from aiogram.types import TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from knowledge.consultations import Channel
+from knowledge.faq_library import FaqLibrary
 from knowledge.privacy import pseudonymous_user_key
 from storage.register import RegisterRepository
 from storage.repositories import ConsultationRepository
+from storage.workspace import (
+    AuditLog,
+    FaqChangeRepository,
+    HandoverRepository,
+    ReportRepository,
+    StaffRepository,
+)
 
 
 class TransactionMiddleware(BaseMiddleware):
@@ -23,10 +31,12 @@ class TransactionMiddleware(BaseMiddleware):
         session_factory: async_sessionmaker[AsyncSession],
         pseudonym_secret: str,
         channel: Channel,
+        library: FaqLibrary,
     ) -> None:
         self.session_factory = session_factory
         self.pseudonym_secret = pseudonym_secret
         self.channel = channel
+        self.library = library
 
     async def __call__(
         self,
@@ -38,6 +48,17 @@ class TransactionMiddleware(BaseMiddleware):
         if user is not None:
             data["user_key"] = pseudonymous_user_key(self.pseudonym_secret, self.channel, user.id)
         async with self.session_factory() as session, session.begin():
+            faq_changes = FaqChangeRepository(session)
+            if self.library.poll_due():
+                # Another process (or an earlier run) may have published FAQ changes.
+                if await faq_changes.latest_id() != self.library.applied_change_id:
+                    self.library.apply(await faq_changes.all())
+            data["faq_matcher"] = self.library.matcher
             data["consultations"] = ConsultationRepository(session)
             data["register"] = RegisterRepository(session)
+            data["staff"] = StaffRepository(session)
+            data["audit"] = AuditLog(session)
+            data["reports"] = ReportRepository(session)
+            data["faq_changes"] = faq_changes
+            data["handovers"] = HandoverRepository(session)
             return await handler(event, data)

@@ -25,6 +25,7 @@ from aiogram.methods import (
     GetMe,
     SendDocument,
     SendMessage,
+    SendPhoto,
     TelegramMethod,
 )
 from aiogram.types import (
@@ -33,6 +34,7 @@ from aiogram.types import (
     Document,
     File,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     Update,
     User,
@@ -50,6 +52,8 @@ class SentMessage:
     text: str
     message_id: int
     reply_markup: Any = None
+    file_name: str | None = None
+    file_bytes: bytes | None = None  # what was uploaded with a document or a photo
 
     @property
     def buttons(self) -> list[tuple[str, str | None]]:
@@ -84,7 +88,7 @@ class RecordingSession(BaseSession):
         self.requests.append(method)
         if isinstance(method, GetMe):
             return BOT_USER
-        if isinstance(method, SendMessage | SendDocument):
+        if isinstance(method, SendMessage | SendDocument | SendPhoto):
             chat_id = int(method.chat_id)
             if chat_id in self.blocked_chats:
                 raise TelegramForbiddenError(
@@ -92,6 +96,10 @@ class RecordingSession(BaseSession):
                 )
             text = method.text if isinstance(method, SendMessage) else (method.caption or "")
             sent = SentMessage(chat_id, text, next(self._ids), method.reply_markup)
+            upload = getattr(method, "document", None) or getattr(method, "photo", None)
+            if isinstance(upload, InputFile):
+                sent.file_name = upload.filename
+                sent.file_bytes = b"".join([chunk async for chunk in upload.read(bot)])
             self.sent.append(sent)
             if self.on_message is not None:
                 self.on_message(sent)
@@ -205,6 +213,17 @@ class OfflineUser:
             if label_part in label and data is not None:
                 return await self.press(data, reply)
         raise AssertionError(f"no button with {label_part!r} in {[b[0] for b in reply.buttons]}")
+
+    async def reply(self, to: SentMessage, text: str) -> list[SentMessage]:
+        """Reply (Telegram's Reply) to a message the bot sent in this chat."""
+        replied = Message(
+            message_id=to.message_id,
+            date=self._now(),
+            chat=self.chat,
+            from_user=BOT_USER,
+            text=to.text,
+        )
+        return await self.send(text, reply_to_message=replied)
 
     async def send_document(
         self, file_name: str, content: bytes, mime_type: str | None = None

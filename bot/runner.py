@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
+import asyncio
 import gc
-import io
-import json
 import logging
 import sys
 from typing import TextIO
@@ -17,17 +14,20 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.types import BotCommand
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import build_dispatcher, build_knowledge
 from bot.console import ConsolePrinter, chat
 from bot.offline import OfflineUser, RecordingSession, offline_bot
+from bot.report_cli import purge_expired
 from bot.settings import Settings
-from knowledge.consultations import QUESTION_RETENTION, Channel, ConsultationReport
+from knowledge.consultations import Channel
 from storage.db import create_engine, create_session_factory, upgrade_schema
 from storage.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
-from storage.repositories import ConsultationRepository
 
 log = logging.getLogger(__name__)
+
+RETENTION_JOB_SECONDS = 24 * 3600
 
 BOT_COMMANDS = [
     BotCommand(command="start", description="Начало и лични данни"),
@@ -64,17 +64,17 @@ async def _database(settings: Settings):
     engine = create_engine(settings.database_url)
     await upgrade_schema(engine)
     session_factory = create_session_factory(engine)
-    await purge_expired_questions(session_factory)
     return engine, session_factory
 
 
-async def purge_expired_questions(session_factory) -> int:
-    cutoff = dt.datetime.now(dt.UTC) - QUESTION_RETENTION
-    async with session_factory.begin() as session:
-        purged = await ConsultationRepository(session).purge_questions(cutoff)
-    if purged:
-        log.info("forgot the text of %d questions older than %s", purged, cutoff.date())
-    return purged
+async def retention_job(session_factory, retention_days: int) -> None:
+    """The scheduled purge: once at start-up, then daily, for as long as the bot runs."""
+    while True:
+        try:
+            await purge_expired(session_factory, retention_days)
+        except SQLAlchemyError:  # a locked or unreachable database: try again tomorrow
+            log.exception("retention purge failed; it will run again in a day")
+        await asyncio.sleep(RETENTION_JOB_SECONDS)
 
 
 async def run_polling(settings: Settings) -> None:
@@ -99,13 +99,17 @@ async def run_polling(settings: Settings) -> None:
         channel=Channel.TELEGRAM,
         register_secret=settings.register_secret.get(),
         rate_limiter=await _rate_limiter(settings),
+        admin_ids=settings.admin_ids,
+        staff_chat_id=settings.staff_chat_id,
     )
     _freeze_start_up_objects()
+    purge = asyncio.create_task(retention_job(session_factory, settings.retention_days))
     try:
         await bot.set_my_commands(BOT_COMMANDS)
         log.info("starting Telegram long polling")
         await dispatcher.start_polling(bot)
     finally:
+        purge.cancel()
         await bot.session.close()
         await engine.dispose()
 
@@ -129,66 +133,8 @@ async def run_console(
     )
     user = OfflineUser(dispatcher, bot, session, user_id=1, first_name="Конзола")
     _freeze_start_up_objects()
+    await purge_expired(session_factory, settings.retention_days)
     try:
         await chat(user, printer, read_line, out)
     finally:
         await engine.dispose()
-
-
-async def load_report(settings: Settings, year: int, quarter: int | None) -> ConsultationReport:
-    engine, session_factory = await _database(settings)
-    try:
-        async with session_factory() as session:
-            return await ConsultationRepository(session).report(year, quarter)
-    finally:
-        await engine.dispose()
-
-
-def render_report(report: ConsultationReport, fmt: str) -> str:
-    quarters = [report.quarter] if report.quarter else [1, 2, 3, 4]
-    keys = sorted({(r.kind, r.outcome) for r in report.rows})
-    counts = {(r.quarter, r.kind, r.outcome): r.count for r in report.rows}
-    table = [
-        {
-            "kind": kind,
-            "outcome": outcome,
-            "quarters": {str(q): counts.get((q, kind, outcome), 0) for q in quarters},
-            "total": sum(counts.get((q, kind, outcome), 0) for q in quarters),
-        }
-        for kind, outcome in keys
-    ]
-    if fmt == "json":
-        return json.dumps(
-            {
-                "year": report.year,
-                "quarter": report.quarter,
-                "rows": table,
-                "total": report.total(),
-            },
-            ensure_ascii=False,
-            indent=2,
-        )
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["kind", "outcome", *[f"Q{q}" for q in quarters], "total"])
-        for row in table:
-            writer.writerow([row["kind"], row["outcome"], *row["quarters"].values(), row["total"]])  # type: ignore[union-attr]
-        return buffer.getvalue().rstrip("\n")
-    header = (
-        f"{'kind':<10} {'outcome':<12} "
-        + " ".join(f"{'Q' + str(q):>6}" for q in quarters)
-        + f" {'total':>7}"
-    )
-    lines = [
-        f"Consultations {report.year}" + (f" Q{report.quarter}" if report.quarter else ""),
-        header,
-    ]
-    for row in table:
-        lines.append(
-            f"{row['kind']:<10} {row['outcome']:<12} "
-            + " ".join(f"{n:>6}" for n in row["quarters"].values())  # type: ignore[union-attr]
-            + f" {row['total']:>7}"
-        )
-    lines.append(f"{'all':<23} " + " " * (7 * len(quarters) - 1) + f" {report.total():>7}")
-    return "\n".join(lines)

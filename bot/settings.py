@@ -63,6 +63,9 @@ class Settings:
     data_dir: Path = field(default=DEFAULT_DATA_DIR)
     register_secret: Secret = field(default_factory=lambda: Secret(""))
     redis_url: str | None = None
+    admin_ids: frozenset[int] = frozenset()
+    staff_chat_id: int | None = None
+    retention_days: int = 365
 
     @property
     def console_mode(self) -> bool:
@@ -174,6 +177,17 @@ def load_settings(
     if redis_url is not None and not re.match(r"^rediss?://", redis_url):
         raise SettingsError("REDIS_URL must look like redis://host:6379/0")
 
+    staff_chat_raw = get("STAFF_CHAT_ID")
+    try:
+        staff_chat_id = int(staff_chat_raw) if staff_chat_raw else None
+    except ValueError:
+        raise SettingsError(
+            "STAFF_CHAT_ID must be the numeric id of the staff group, e.g. -1001234567890"
+        ) from None
+    retention_raw = get("RETENTION_DAYS") or "365"
+    if not retention_raw.isdigit() or not 30 <= int(retention_raw) <= 3650:
+        raise SettingsError("RETENTION_DAYS must be a number of days between 30 and 3650")
+
     return Settings(
         bot_token=Secret(token_raw) if token_raw else None,
         database_url=database_url,
@@ -184,4 +198,7 @@ def load_settings(
         data_dir=data_dir,
         register_secret=register_secret,
         redis_url=redis_url,
+        admin_ids=_ids("ADMIN_IDS", get("ADMIN_IDS") or ""),
+        staff_chat_id=staff_chat_id,
+        retention_days=int(retention_raw),
     )

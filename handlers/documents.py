@@ -19,7 +19,7 @@ from aiogram.types import (
     Message,
 )
 
-from handlers import texts
+from handlers import keyboards, texts
 from handlers.filters import PrivateChat
 from handlers.formatting import reply_long
 from knowledge.checklists import (
@@ -251,7 +251,7 @@ async def _finish(
         if previous is not None and previous.details
         else None
     )
-    await consultations.record(
+    record = await consultations.record(
         ConsultationDraft(
             channel=channel,
             user_key=user_key,
@@ -269,6 +269,7 @@ async def _finish(
     )
     await state.clear()
     await reply_long(message, texts.document_report(report, change))
+    await message.answer(texts.SURVEY_ASK, reply_markup=keyboards.survey(record.id))
 
 
 def create_router() -> Router:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from aiogram import F, Router
@@ -10,7 +11,7 @@ from aiogram.types import Message
 from handlers import keyboards, texts
 from handlers.filters import AddressedToBot
 from handlers.formatting import reply_long
-from knowledge.consultations import Channel, ConsultationDraft, Kind
+from knowledge.consultations import Channel, ConsultationDraft, Kind, Outcome
 from knowledge.faq_consultation import QuestionTooLong, consult_faq, is_empty
 from knowledge.matcher import Answer, FaqMatcher, Suggest
 from storage.repositories import ConsultationRepository
@@ -61,8 +62,20 @@ async def ask(
         await message.answer(
             texts.SUGGEST, reply_markup=keyboards.suggestions(result.candidates, record.id)
         )
+    elif await _unknown_twice(consultations, user_key, record.id):
+        await message.answer(texts.UNKNOWN_AGAIN, reply_markup=keyboards.handover(record.id))
     else:
         await message.answer(texts.UNKNOWN, reply_markup=keyboards.handover(record.id))
+
+
+async def _unknown_twice(
+    consultations: ConsultationRepository, user_key: str, current_id: int
+) -> bool:
+    """Was the user's previous question (within the last hour) unknown too?"""
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    turns = await consultations.recent_turns(user_key, since, limit=2)
+    earlier = [t for t in turns if t.id != current_id]
+    return bool(earlier) and earlier[-1].outcome == Outcome.UNKNOWN
 
 
 def create_router() -> Router:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
-from html import escape
 
-from aiogram import Bot, Router
-from aiogram.exceptions import TelegramAPIError
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
 from handlers import keyboards, texts
 from handlers.formatting import reply_long
-from knowledge.consultations import Feedback, FeedbackReason, Outcome
+from knowledge.consultations import Feedback, FeedbackReason
 from knowledge.matcher import FaqMatcher
 from storage.repositories import ConsultationRepository
 
@@ -63,8 +61,14 @@ async def rate(
     if not await consultations.set_feedback(callback_data.consultation_id, user_key, vote):
         await callback.answer(texts.STALE_BUTTON, show_alert=True)
         return
-    if vote is Feedback.UP or not isinstance(callback.message, Message):
+    if not isinstance(callback.message, Message):
         await callback.answer(texts.FEEDBACK_THANKS)
+        return
+    if vote is Feedback.UP:
+        await callback.answer(texts.FEEDBACK_THANKS)
+        await callback.message.answer(
+            texts.SURVEY_ASK, reply_markup=keyboards.survey(callback_data.consultation_id)
+        )
         return
     await callback.answer()
     await callback.message.answer(
@@ -92,50 +96,9 @@ async def rate_reason(
     await callback.answer(texts.FEEDBACK_THANKS)
     if isinstance(callback.message, Message):
         await callback.message.answer(texts.FEEDBACK_REASON_THANKS)
-
-
-async def hand_over(
-    callback: CallbackQuery,
-    callback_data: keyboards.HandOver,
-    consultations: ConsultationRepository,
-    user_key: str,
-    staff_ids: frozenset[int],
-    faq_matcher: FaqMatcher,
-    bot: Bot,
-) -> None:
-    record = await consultations.get_own(callback_data.consultation_id, user_key)
-    if record is None or not isinstance(callback.message, Message):
-        await callback.answer(texts.STALE_BUTTON, show_alert=True)
-        return
-    if record.outcome == Outcome.HANDED_OVER:
-        await callback.answer(texts.HANDOVER_ALREADY, show_alert=True)
-        return
-    closest = [e.id for e in _closest(faq_matcher, record.question or "")]
-    note = texts.STAFF_HANDOVER.format(
-        consultation_id=record.id,
-        question=escape(record.question or ""),
-        closest=escape(", ".join(closest) or texts.STAFF_HANDOVER_NO_TOPIC),
-    )
-    delivered = 0
-    for staff_id in sorted(staff_ids):
-        try:
-            await bot.send_message(staff_id, note)
-            delivered += 1
-        except TelegramAPIError as exc:  # staff member never opened the bot, blocked it, ...
-            log.warning(
-                "hand-over %s not delivered to a staff member: %s", record.id, type(exc).__name__
-            )
-    await callback.answer()
-    if not delivered:
-        await callback.message.answer(texts.HANDOVER_NO_STAFF)
-        return
-    await consultations.mark_handed_over(record.id, user_key)
-    await callback.message.answer(texts.HANDOVER_SENT)
-
-
-def _closest(matcher: FaqMatcher, question: str) -> list:
-    ranked = matcher.rank(question, limit=3) or []
-    return [c.entry for c in ranked]
+        await callback.message.answer(
+            texts.SURVEY_ASK, reply_markup=keyboards.survey(callback_data.consultation_id)
+        )
 
 
 def create_router() -> Router:
@@ -144,5 +107,4 @@ def create_router() -> Router:
     router.callback_query.register(none_fits, keyboards.NoneFits.filter())
     router.callback_query.register(rate, keyboards.Rate.filter())
     router.callback_query.register(rate_reason, keyboards.RateReason.filter())
-    router.callback_query.register(hand_over, keyboards.HandOver.filter())
     return router

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from aiogram import Bot
 from aiogram.enums import ChatType
 from aiogram.filters import BaseFilter
-from aiogram.types import Message
+from aiogram.types import Message, TelegramObject
+
+if TYPE_CHECKING:
+    from storage.workspace import StaffRepository
 
 
 class AddressedToBot(BaseFilter):
@@ -32,3 +38,43 @@ class AddressedToBot(BaseFilter):
 class PrivateChat(BaseFilter):
     async def __call__(self, message: Message) -> bool:
         return message.chat.type == ChatType.PRIVATE
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Administrators come from ADMIN_IDS; staff are administrators, STAFF_IDS, and whoever an
+    administrator added in the bot (stored in the database)."""
+
+    admin_ids: frozenset[int] = frozenset()
+    fixed_staff_ids: frozenset[int] = frozenset()
+
+    def is_admin(self, user_id: int) -> bool:
+        return user_id in self.admin_ids
+
+    async def is_staff(self, user_id: int, staff: StaffRepository) -> bool:
+        if user_id in self.admin_ids or user_id in self.fixed_staff_ids:
+            return True
+        return await staff.is_staff(user_id)
+
+
+class StaffOnly(BaseFilter):
+    """Staff commands: anyone else falls through to the ordinary "unknown command" answer, so
+    nothing reveals that they exist. Only in private chats, where nobody reads over a shoulder."""
+
+    async def __call__(self, event: TelegramObject, roles: Roles, staff: StaffRepository) -> bool:
+        user = getattr(event, "from_user", None)
+        if user is None:
+            return False
+        chat = event.chat if isinstance(event, Message) else None
+        if chat is not None and chat.type != ChatType.PRIVATE:
+            return False
+        return await roles.is_staff(user.id, staff)
+
+
+class AdminOnly(BaseFilter):
+    async def __call__(self, event: TelegramObject, roles: Roles) -> bool:
+        user = getattr(event, "from_user", None)
+        chat = event.chat if isinstance(event, Message) else None
+        if chat is not None and chat.type != ChatType.PRIVATE:
+            return False
+        return user is not None and roles.is_admin(user.id)

@@ -37,11 +37,45 @@ class NoneFits(CallbackData, prefix="nofit"):
     consultation_id: int
 
 
+class Survey(CallbackData, prefix="svy"):
+    consultation_id: int
+    rating: int  # 1-5; 0 skips the survey
+
+
+class SkipComment(CallbackData, prefix="svyc"):
+    consultation_id: int
+
+
+class CloseCase(CallbackData, prefix="case"):
+    case_id: int
+
+
+class CloseQuarter(CallbackData, prefix="closeq"):
+    year: int
+    quarter: int
+    confirm: bool
+
+
+class ReviewGroup(CallbackData, prefix="rv"):
+    action: str  # phrasing / new / dismiss
+    representative: int  # consultation id of the group's representative question
+
+
+class ReviewPick(CallbackData, prefix="rvp"):
+    representative: int
+    candidate: int  # index into the candidates shown
+
+
+class NewEntryStep(CallbackData, prefix="ne"):
+    action: str  # use_words / publish / cancel
+
+
 def main_menu() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         keyboard=[
             [KeyboardButton(text=texts.BUTTON_ASK), KeyboardButton(text=texts.BUTTON_DOCUMENTS)],
             [KeyboardButton(text=texts.BUTTON_VERIFY), KeyboardButton(text=texts.BUTTON_CENTRE)],
+            [KeyboardButton(text=texts.BUTTON_TALK_TO_PERSON)],
             [KeyboardButton(text=texts.BUTTON_HELP), KeyboardButton(text=texts.BUTTON_PRIVACY)],
         ],
         resize_keyboard=True,
@@ -104,3 +138,93 @@ def suggestions(candidates: tuple[Candidate, ...], consultation_id: int) -> Inli
 
 def handover(consultation_id: int) -> InlineKeyboardMarkup:
     return _column([(texts.BUTTON_HANDOVER, HandOver(consultation_id=consultation_id))])
+
+
+def survey(consultation_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=str(rating),
+                    callback_data=Survey(consultation_id=consultation_id, rating=rating).pack(),
+                )
+                for rating in (1, 2, 3, 4, 5)
+            ],
+            [
+                InlineKeyboardButton(
+                    text=texts.BUTTON_SURVEY_SKIP,
+                    callback_data=Survey(consultation_id=consultation_id, rating=0).pack(),
+                )
+            ],
+        ]
+    )
+
+
+def skip_comment(consultation_id: int) -> InlineKeyboardMarkup:
+    return _column([(texts.BUTTON_SURVEY_SKIP, SkipComment(consultation_id=consultation_id))])
+
+
+def close_case(case_id: int) -> InlineKeyboardMarkup:
+    return _column([(texts.BUTTON_CLOSE_CASE, CloseCase(case_id=case_id))])
+
+
+def confirm_close_quarter(year: int, quarter: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=texts.BUTTON_CONFIRM,
+                    callback_data=CloseQuarter(year=year, quarter=quarter, confirm=True).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=texts.BUTTON_CANCEL,
+                    callback_data=CloseQuarter(year=year, quarter=quarter, confirm=False).pack(),
+                ),
+            ]
+        ]
+    )
+
+
+def review_group(representative: int) -> InlineKeyboardMarkup:
+    def button(text: str, action: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=text,
+            callback_data=ReviewGroup(action=action, representative=representative).pack(),
+        )
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(texts.BUTTON_ADD_PHRASING, "phrasing"), button(texts.BUTTON_NEW_ENTRY, "new")],
+            [button(texts.BUTTON_DISMISS, "dismiss")],
+        ]
+    )
+
+
+def review_candidates(representative: int, questions: list[str]) -> InlineKeyboardMarkup:
+    return _column(
+        [
+            (question[:120], ReviewPick(representative=representative, candidate=index))
+            for index, question in enumerate(questions)
+        ]
+        + [(texts.BUTTON_NEW_ENTRY, ReviewGroup(action="new", representative=representative))]
+    )
+
+
+def new_entry_use_words(question: str) -> InlineKeyboardMarkup:
+    label = texts.BUTTON_USE_USER_WORDS.format(question=question[:60])
+    return _column([(label, NewEntryStep(action="use_words"))])
+
+
+def new_entry_confirm() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=texts.BUTTON_PUBLISH, callback_data=NewEntryStep(action="publish").pack()
+                ),
+                InlineKeyboardButton(
+                    text=texts.BUTTON_CANCEL, callback_data=NewEntryStep(action="cancel").pack()
+                ),
+            ]
+        ]
+    )

@@ -126,16 +126,65 @@ HANDOVER_SENT = (
     "Предадох въпроса Ви на служител на НАПОО. Ще получите отговор тук, в този чат. "
     "Благодарим за търпението!"
 )
+HANDOVER_SENT_LATER = (
+    "Предадох въпроса Ви на служител на НАПОО. Сега е извън работното време "
+    "(понеделник – петък, 9:00 – 17:30 ч., без официалните празници), затова отговорът ще "
+    "дойде тук, в този чат, след {opening}. Благодарим за търпението!"
+)
 HANDOVER_NO_STAFF = (
     "В момента няма свързан служител, който да поеме въпроса в чата. Моля, изпратете го на "
     f"{AGENCY_EMAIL} — въпросът Ви е записан и ще бъде прегледан при допълване на отговорите."
 )
-HANDOVER_ALREADY = "Този въпрос вече е предаден на служител."
+HANDOVER_ALREADY = "Въпросът Ви вече е при служител на НАПОО. Отговорът ще дойде тук, в този чат."
+HANDOVER_ASK_QUESTION = (
+    "Напишете въпроса си за служител на НАПОО в едно съобщение. Ще го предам заедно с "
+    "последните Ви въпроси към мен. За отказ — /cancel."
+)
+HANDOVER_QUESTION_TEXT_ONLY = "Моля, напишете въпроса си с текст (или /cancel за отказ)."
+UNKNOWN_AGAIN = (
+    "И този път нямам сигурен отговор — съжалявам. Най-бързо ще Ви помогне служител на НАПОО: "
+    "натиснете бутона отдолу и ще му предам въпросите Ви."
+)
+BUTTON_TALK_TO_PERSON = "👤 Разговор със служител"
+
 STAFF_HANDOVER = (
-    "📨 <b>Въпрос от потребител</b> (консултация № {consultation_id})\n\n{question}\n\n"
-    "<i>Най-близки теми: {closest}</i>"
+    "📨 <b>Въпрос към служител</b> (случай № {case_id}, получен {received})\n\n"
+    "{transcript}\n\n"
+    "<i>Най-близки теми: {closest}</i>\n\n"
+    "↩️ Отговорете на <b>това съобщение</b> (Reply) и ще предам отговора на потребителя."
 )
 STAFF_HANDOVER_NO_TOPIC = "няма"
+STAFF_TRANSCRIPT_TURN = "• {when} — {question}\n  <i>помощникът: {outcome}</i>"
+STAFF_TRANSCRIPT_NEW = "• {when} — <b>{question}</b>"
+TRANSCRIPT_OUTCOMES = {
+    "answered": "отговор „{topic}“",
+    "suggested": "предложи близки въпроси",
+    "unknown": "нямаше отговор",
+    "handed_over": "предаден на служител",
+}
+BUTTON_CLOSE_CASE = "✅ Приключи случая"
+STAFF_REPLY_DELIVERED = "✅ Отговорът е изпратен на потребителя (случай № {case_id})."
+STAFF_REPLY_NOT_DELIVERED = (
+    "⚠️ Отговорът не можа да бъде доставен: потребителят е спрял бота или е изтрил чата "
+    "(случай № {case_id}). Случаят е приключен."
+)
+STAFF_REPLY_CASE_CLOSED = "Случай № {case_id} вече е приключен; отговорът не е изпратен."
+STAFF_REPLY_TEXT_ONLY = "Моля, отговорете с текст: потребителят получава само текстови отговори."
+STAFF_REPLY_NOT_STAFF = "Само служители на НАПОО могат да отговарят на потребители."
+STAFF_CASE_CLOSED = "Случай № {case_id} е приключен."
+USER_STAFF_REPLY = "💬 <b>Отговор от служител на НАПОО:</b>\n\n{text}"
+USER_CASE_CLOSED = "Служителят приключи разговора. Ако имате нов въпрос, просто го напишете."
+
+# -- feedback survey (plan activity 6.4) ------------------------------------------------------
+SURVEY_ASK = "Ако желаете, оценете консултацията от 1 (лошо) до 5 (отлично):"
+BUTTON_SURVEY_SKIP = "Пропусни"
+SURVEY_ASK_COMMENT = (
+    "Благодарим за оценката {rating} от 5! Ако искате, напишете кратък коментар — какво да "
+    "подобрим. Или натиснете „Пропусни“."
+)
+SURVEY_THANKS = "Благодарим за отзива! Той ни помага да подобряваме обслужването."
+SURVEY_SKIPPED = "Добре. Благодарим, че използвахте помощника!"
+SURVEY_COMMENT_TEXT_ONLY = "Моля, напишете коментара с текст или натиснете „Пропусни“."
 
 # -- feedback ---------------------------------------------------------------------------------
 BUTTON_UP = "👍 Полезно"
@@ -448,3 +497,172 @@ CENTRE_RESULT = (
     "• Лицензирани професии: {professions}"
 )
 CENTRE_FOOTER = "\n<i>Регистър на центровете към {snapshot}.</i>"
+
+
+# -- staff workspace ---------------------------------------------------------------------------
+STAFF_HELP = (
+    "🛠 <b>Команди за служители</b>\n"
+    "/stats [година] [тримесечие] — показателите от годишния план по тримесечия и графика\n"
+    "/export [година] — XLSX с показателите и всички консултации\n"
+    "/close_quarter година тримесечие — приключване на тримесечие (цифрите се замразяват)\n"
+    "/unanswered — въпроси без отговор и с 👎: добавяне към отговорите или отхвърляне\n"
+    "Отговор на предаден въпрос: Reply на съобщението със случая."
+)
+ADMIN_HELP = (
+    "\n\n👑 <b>Администратор</b>\n"
+    "/staff list — служителите\n"
+    "/staff add ID — добавяне на служител (Telegram ID)\n"
+    "/staff remove ID — премахване на служител"
+)
+
+STAFF_USAGE = (
+    "Използвайте: /staff list, /staff add ID или /staff remove ID (ID е числото от Telegram)."
+)
+STAFF_ADDED = "✅ Добавих {user_id} като служител."
+STAFF_ALREADY = "{user_id} вече е служител."
+STAFF_REMOVED = "✅ Премахнах {user_id} от служителите."
+STAFF_NOT_FOUND = "{user_id} не е добавен като служител в бота."
+STAFF_FIXED = (
+    "{user_id} е служител или администратор по настройките (ADMIN_IDS / STAFF_IDS) — това се "
+    "променя в настройките, не в бота."
+)
+STAFF_LIST_HEADER = "👥 <b>Служители</b>"
+STAFF_LIST_ADMINS = "Администратори (ADMIN_IDS): {ids}"
+STAFF_LIST_FIXED = "По настройките (STAFF_IDS): {ids}"
+STAFF_LIST_MEMBER = "• {user_id} — добавен {added}"
+STAFF_LIST_EMPTY = "Няма добавени в бота служители."
+NONE_LABEL = "няма"
+
+STATS_USAGE = "Използвайте: /stats [година] [тримесечие], например /stats 2026 или /stats 2026 3."
+STATS_HEADER = "📊 <b>Показатели за {year} г.</b>{focus}\nПо: {plan}"
+STATS_FOCUS = " — {quarter} тримесечие"
+STATS_LINE = (
+    "<b>{activity}</b> {title}\n"
+    "I: {q1} · II: {q2} · III: {q3} · IV: {q4} · <b>Година: {total}</b> · Цел: {target}{percent}"
+)
+STATS_PERCENT = " ({percent:.0f}% от целта)"
+STATS_NO_TARGET = "няма"
+STATS_CLOSED_MARK = "🔒"
+STATS_CLOSED_NOTE = "🔒 — приключено тримесечие (цифрите са замразени)."
+STATS_RATINGS = "⭐ Анкета: {count} оценки, средна {mean}"
+STATS_RATINGS_NONE = "⭐ Анкета: още няма оценки."
+STATS_CHART_CAPTION = "Консултации по седмици и показатели по тримесечия, {year} г."
+STATS_TAMPERED = (
+    "⚠️ Записаните цифри на приключено тримесечие ({which}) не съвпадат с контролната им сума. "
+    "Не показвам отчет, докато администратор не провери базата данни."
+)
+QUARTER_NAMES = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+EXPORT_USAGE = "Използвайте: /export [година], например /export 2026."
+EXPORT_WORKING = "Подготвям файла за {year} г. — при много консултации това отнема до минута."
+EXPORT_CAPTION = "Показатели и консултации за {year} г. ({rows} консултации)."
+EXPORT_TOO_BIG = (
+    "Консултациите за годината са повече, отколкото побира един лист в Excel. Използвайте "
+    "командния ред: python -m bot report --format csv."
+)
+
+CLOSE_USAGE = "Използвайте: /close_quarter година тримесечие, например /close_quarter 2026 3."
+CLOSE_NOT_ENDED = (
+    "{quarter} тримесечие на {year} г. още не е приключило — може да се приключи след края му."
+)
+CLOSE_ALREADY = "{quarter} тримесечие на {year} г. вече е приключено."
+CLOSE_CONFIRM = (
+    "Приключване на <b>{quarter} тримесечие на {year} г.</b> Цифрите ще бъдат замразени и "
+    "няма да се променят от нови записи или изтриване:\n\n{figures}\n\nПотвърждавате ли?"
+)
+CLOSE_FIGURE = "• {activity} {title}: <b>{count}</b>"
+BUTTON_CONFIRM = "✅ Потвърждавам"
+BUTTON_CANCEL = "✖️ Отказ"
+CLOSE_DONE = (
+    "🔒 {quarter} тримесечие на {year} г. е приключено. Контролна сума: <code>{checksum}</code>"
+)
+CLOSE_CANCELLED = "Тримесечието не е приключено."
+
+UNANSWERED_NONE = "Няма непрегледани въпроси без отговор или с 👎. 🎉"
+UNANSWERED_HEADER = (
+    "📝 <b>Въпроси без отговор и с 👎</b> (последните {shown} от {total} групи; сходните са "
+    "обединени)"
+)
+UNANSWERED_GROUP = "<b>{count}×</b> „{question}“{others}"
+UNANSWERED_OTHERS = "\n<i>също: {examples}</i>"
+BUTTON_ADD_PHRASING = "➕ Към съществуващ отговор"
+BUTTON_NEW_ENTRY = "🆕 Нов отговор"
+BUTTON_DISMISS = "🗑 Отхвърли"
+REVIEW_PICK_ENTRY = "Към кой отговор да добавя „{question}“ като още една формулировка?"
+REVIEW_NO_CANDIDATES = "Няма близки отговори. Напишете нов отговор."
+PHRASING_PUBLISHED = "✅ Добавих „{question}“ като формулировка на „{entry}“. Важи веднага."
+REVIEW_DISMISSED = "🗑 Отхвърлих {count} въпроса."
+REVIEW_GONE = "Тази група вече е прегледана или списъкът е остарял. Изпратете /unanswered отново."
+
+NEW_ENTRY_QUESTION = (
+    "🆕 Нов отговор. Напишете въпроса така, както ще се показва (или натиснете бутона, за да "
+    "използвам думите на потребителя). За отказ — /cancel."
+)
+BUTTON_USE_USER_WORDS = "Използвай: „{question}“"
+NEW_ENTRY_ANSWER = "Напишете отговора (обикновен текст, до {limit} знака)."
+NEW_ENTRY_LEGAL_BASIS = "Напишете правното основание, например: чл. 49а, ал. 1 ЗПОО."
+NEW_ENTRY_SOURCE = (
+    "Изпратете връзка към официалния източник (https://…), например страница на НАПОО."
+)
+NEW_ENTRY_BAD_SOURCE = "Връзката трябва да започва с https:// или http://. Опитайте отново."
+NEW_ENTRY_TEXT_ONLY = "Моля, напишете текст (или /cancel за отказ)."
+NEW_ENTRY_TOO_LONG = "Текстът е твърде дълъг (до {limit} знака). Съкратете го, моля."
+NEW_ENTRY_PREVIEW = "👀 <b>Преглед преди публикуване</b> — така ще го виждат потребителите:"
+NEW_ENTRY_CONFIRM = "Да публикувам ли отговора?"
+BUTTON_PUBLISH = "✅ Публикувай"
+NEW_ENTRY_PUBLISHED = (
+    "✅ Публикувах новия отговор ({entry_id}). Важи веднага и се отчита по показател 5.3."
+)
+NEW_ENTRY_CANCELLED = "Новият отговор не е публикуван."
+
+WEEKDAYS = ("понеделник", "вторник", "сряда", "четвъртък", "петък", "събота", "неделя")
+
+
+def opening_time(moment) -> str:
+    """'понеделник, 30.11.2026 г., 9:00 ч.' for a local datetime."""
+    return f"{WEEKDAYS[moment.weekday()]}, {moment:%d.%m.%Y} г., {moment.hour}:{moment:%M} ч."
+
+
+def stats_table(table) -> str:
+    """The plan-shaped table for a chat: one block per indicator (a wide grid does not fit)."""
+    focus = STATS_FOCUS.format(quarter=QUARTER_NAMES[table.quarter]) if table.quarter else ""
+    lines = [STATS_HEADER.format(year=table.year, focus=focus, plan=escape(table.catalogue.plan))]
+    for line in table.lines:
+        cells = {}
+        for q in (1, 2, 3, 4):
+            value = str(line.quarters.get(q, 0))
+            if q in table.closed_quarters:
+                value += STATS_CLOSED_MARK
+            if table.quarter == q:
+                value = f"<b>{value}</b>"
+            cells[f"q{q}"] = value
+        percent = line.percent_of_target
+        lines.append(
+            STATS_LINE.format(
+                activity=escape(line.indicator.activity),
+                title=escape(line.indicator.title),
+                total=line.total,
+                target=line.indicator.target or STATS_NO_TARGET,
+                percent=STATS_PERCENT.format(percent=percent) if percent is not None else "",
+                **cells,
+            )
+        )
+    ratings = table.ratings.get(table.quarter) if table.quarter else table.year_ratings
+    if ratings and ratings.count:
+        lines.append(STATS_RATINGS.format(count=ratings.count, mean=f"{ratings.mean:.2f}"))
+    else:
+        lines.append(STATS_RATINGS_NONE)
+    if table.closed_quarters:
+        lines.append(STATS_CLOSED_NOTE)
+    return "\n\n".join(lines)
+
+
+def unanswered_group(group) -> str:
+    others = [q.text for q in group.members[1:3]]
+    return UNANSWERED_GROUP.format(
+        count=group.count,
+        question=escape(group.representative.text[:300]),
+        others=UNANSWERED_OTHERS.format(examples=escape(" · ".join(t[:100] for t in others)))
+        if others
+        else "",
+    )

@@ -12,8 +12,6 @@ from zoneinfo import ZoneInfo
 AGENCY_TZ = ZoneInfo("Europe/Sofia")
 # The same user asking the same thing again within this window is one consultation, not two.
 REPEAT_WINDOW = dt.timedelta(minutes=30)
-# The text of questions is kept this long (the privacy notice says 12 months); counts stay.
-QUESTION_RETENTION = dt.timedelta(days=365)
 
 
 class Channel(StrEnum):
@@ -26,6 +24,7 @@ class Kind(StrEnum):
     CHECKLIST = "checklist"
     CERTIFICATE = "certificate"
     CENTRE = "centre"
+    HANDOVER = "handover"  # a question answered by a person
 
 
 class Outcome(StrEnum):
@@ -41,6 +40,20 @@ class Outcome(StrEnum):
     RATE_LIMITED = "rate_limited"
     FOUND = "found"
     NOT_FOUND = "not_found"
+
+
+# The feedback survey (plan activity 6.4): a rating from 1 to 5.
+RATINGS = (1, 2, 3, 4, 5)
+# Comments in the survey are kept short: they are read by a person, and purged like questions.
+MAX_COMMENT_CHARS = 1000
+
+
+class Review(StrEnum):
+    """What staff did with an unanswered or disliked question."""
+
+    DISMISSED = "dismissed"
+    PHRASING = "phrasing"
+    NEW_ENTRY = "new_entry"
 
 
 class Feedback(StrEnum):
@@ -90,6 +103,7 @@ class Consultation:
     required: int | None = None
     complete: bool | None = None
     details: dict[str, str] | None = None
+    rating: int | None = None
 
 
 def repeat_key(kind: Kind, normalized_question: list[str], topic: str | None) -> str:
@@ -113,21 +127,3 @@ def quarter_bounds(year: int, quarter: int | None = None) -> tuple[dt.datetime, 
     else:
         end = dt.datetime(year, first_month + 3, 1, tzinfo=AGENCY_TZ)
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class CountRow:
-    quarter: int
-    kind: str
-    outcome: str
-    count: int
-
-
-@dataclass(frozen=True)
-class ConsultationReport:
-    year: int
-    quarter: int | None
-    rows: tuple[CountRow, ...]
-
-    def total(self) -> int:
-        return sum(r.count for r in self.rows)

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import tomllib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from knowledge.money import format_bgn_with_eur
@@ -130,3 +130,58 @@ def load_knowledge_base(faq_dir: Path = FAQ_DIR) -> KnowledgeBase:
             )
         seen[entry.id] = entry.source_file
     return KnowledgeBase(tuple(entries))
+
+
+# -- content published by staff in the bot ---------------------------------------------------
+
+NEW_ENTRY = "new_entry"
+PHRASING = "phrasing"
+MAX_STAFF_TEXT = 3000  # an answer typed in chat; Telegram caps a message at 4096 characters
+
+
+@dataclass(frozen=True, slots=True)
+class FaqChange:
+    """A new entry or an alternate phrasing that staff published in the bot."""
+
+    id: int
+    published_at: dt.datetime
+    change: str  # NEW_ENTRY / PHRASING
+    entry_id: str
+    question: str  # the new entry's question, or the phrasing
+    answer: str | None = None  # plain text as staff typed it
+    legal_basis: str | None = None
+    source: str | None = None
+
+
+def staff_entry_id(change_id_hint: str) -> str:
+    """Ids of entries written in the bot: "staff-" and a short stable suffix."""
+    return f"staff-{change_id_hint}"[:MAX_ID_LENGTH]
+
+
+def apply_changes(base: KnowledgeBase, changes: Sequence[FaqChange]) -> KnowledgeBase:
+    """The TOML content with staff's published changes on top, in the order they were made.
+    A phrasing for an entry that no longer exists is skipped rather than failing start-up."""
+    from html import escape
+
+    entries = {e.id: e for e in base.entries}
+    order = [e.id for e in base.entries]
+    for change in changes:
+        if change.change == NEW_ENTRY and change.entry_id not in entries:
+            entries[change.entry_id] = FaqEntry(
+                id=change.entry_id,
+                question=change.question,
+                phrasings=(),
+                answer_html=escape(change.answer or "", quote=False),
+                legal_basis=change.legal_basis or "",
+                sources=(change.source,) if change.source else (),
+                reviewed=change.published_at.date(),
+                source_file="published in the bot",
+            )
+            order.append(change.entry_id)
+        elif change.change == PHRASING and change.entry_id in entries:
+            entry = entries[change.entry_id]
+            if change.question not in entry.phrasings:
+                entries[change.entry_id] = replace(
+                    entry, phrasings=(*entry.phrasings, change.question)
+                )
+    return KnowledgeBase(tuple(entries[i] for i in order))

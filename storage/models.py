@@ -11,9 +11,11 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -83,6 +85,12 @@ class ConsultationRow(Base):
     required: Mapped[int | None] = mapped_column(Integer)
     complete: Mapped[bool | None] = mapped_column(Boolean)
     details: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # The feedback survey (plan activity 6.4): a rating 1-5 and an optional comment (purged with
+    # the question text; the rating stays for the counts).
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    # Staff review of an unanswered or disliked question: dismissed / phrasing / new_entry.
+    review: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         Index("ix_consultations_user_repeat", "user_key", "repeat_key", "created_at"),
@@ -149,3 +157,97 @@ class RegisterImportRow(Base):
     inserted: Mapped[int] = mapped_column(Integer, nullable=False)
     updated: Mapped[int] = mapped_column(Integer, nullable=False)
     rejected: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class StaffMemberRow(Base):
+    """Staff added by an administrator in the bot (administrators come from ADMIN_IDS)."""
+
+    __tablename__ = "staff_members"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    added_by: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    added_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+
+class AuditRow(Base):
+    """Append-only: who did what and when. The repository has no update or delete, and the
+    migration adds triggers that refuse them on both databases."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), nullable=False, index=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)  # None: the command line
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    target: Mapped[str | None] = mapped_column(String(100))
+    details: Mapped[dict[str, object] | None] = mapped_column(JSON)
+
+
+class QuarterSnapshotRow(Base):
+    """A closed quarter's figures, frozen with a checksum of their canonical JSON."""
+
+    __tablename__ = "quarter_snapshots"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    quarter: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    closed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), nullable=False)
+    closed_by: Mapped[int | None] = mapped_column(BigInteger)
+    figures: Mapped[str] = mapped_column(Text, nullable=False)
+    checksum: Mapped[str] = mapped_column(String(64), nullable=False)
+
+    __table_args__ = (UniqueConstraint("year", "quarter", name="uq_quarter_snapshots_quarter"),)
+
+
+class FaqChangeRow(Base):
+    """FAQ content published by staff in the bot: new entries and alternate phrasings. Loaded
+    over the TOML content at start-up and after each change."""
+
+    __tablename__ = "faq_changes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    published_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    change: Mapped[str] = mapped_column(String(16), nullable=False)  # new_entry / phrasing
+    entry_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    question: Mapped[str] = mapped_column(Text, nullable=False)  # new entry's title / phrasing
+    answer: Mapped[str | None] = mapped_column(Text)
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+
+
+class HandoverCaseRow(Base):
+    """A conversation handed to a person. The user's chat id is kept only while the case is
+    open (the reply must reach them); the transcript is purged with question texts."""
+
+    __tablename__ = "handover_cases"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    consultation_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("consultations.id"), nullable=False
+    )
+    user_key: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    user_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    opened_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # open / answered / closed
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    transcript: Mapped[str | None] = mapped_column(Text)
+
+
+class HandoverMessageRow(Base):
+    """Where a case was posted for staff: a staff reply to one of these messages reaches the
+    user of that case."""
+
+    __tablename__ = "handover_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("handover_cases.id"), nullable=False, index=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    message_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("chat_id", "message_id", name="uq_handover_messages_message"),
+    )

@@ -4,7 +4,6 @@ middleware owns the transaction."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -18,14 +17,11 @@ from knowledge.consultations import (
     REPEAT_WINDOW,
     Consultation,
     ConsultationDraft,
-    ConsultationReport,
-    CountRow,
     Feedback,
     FeedbackReason,
     Kind,
     Outcome,
-    quarter_bounds,
-    quarter_of,
+    Review,
 )
 from storage.models import ConsultationRow
 
@@ -51,7 +47,12 @@ def _to_domain(row: ConsultationRow, repeated: bool = False) -> Consultation:
         required=row.required,
         complete=row.complete,
         details=row.details,
+        rating=row.rating,
     )
+
+
+# Columns a consultation gets after its reply: the user's vote, the survey, the staff review.
+_SET_LATER = frozenset({"feedback", "feedback_reason", "rating", "comment", "review"})
 
 
 @lru_cache(maxsize=4)
@@ -59,9 +60,7 @@ def _upsert_statement(dialect: str) -> Any:
     """The consultation upsert, built once per dialect: building it cost more than running it."""
     table = ConsultationRow.__table__
     insert_for = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    columns = [
-        c.name for c in table.c if c.name != "id" and c.name not in {"feedback", "feedback_reason"}
-    ]
+    columns = [c.name for c in table.c if c.name != "id" and c.name not in _SET_LATER]
     statement = insert_for(table).values({name: bindparam(name) for name in columns})
     new = statement.excluded
     moves_up = _outcome_rank(new.outcome) > _outcome_rank(table.c.outcome)
@@ -224,46 +223,77 @@ class ConsultationRepository:
         await self.session.flush()
         return _to_domain(row)
 
-    async def report(self, year: int, quarter: int | None = None) -> ConsultationReport:
-        """Counts by quarter, kind and outcome (quarters in the agency's time zone)."""
-        start, end = quarter_bounds(year, quarter)
-        result = await self.session.stream(
-            select(
-                ConsultationRow.created_at,
-                ConsultationRow.kind,
-                ConsultationRow.outcome,
-                ConsultationRow.complete,
-            )
-            .where(ConsultationRow.created_at >= start, ConsultationRow.created_at < end)
-            .execution_options(yield_per=1000)
+    async def set_rating(self, consultation_id: int, user_key: str, rating: int) -> bool:
+        """The survey's 1-5 rating of the user's own consultation (forged ids change nothing)."""
+        result = await self.session.execute(
+            update(ConsultationRow)
+            .where(ConsultationRow.id == consultation_id, ConsultationRow.user_key == user_key)
+            .values(rating=rating, updated_at=self.clock())
         )
-        counts: Counter[tuple[int, str, str]] = Counter()
-        async for created_at, kind, outcome, complete in result:
-            if kind == Kind.CHECKLIST.value:  # what staff count: sets that meet the requirements
-                outcome = "complete" if complete else "incomplete"
-            counts[(quarter_of(created_at)[1], kind, outcome)] += 1
-        rows = tuple(
-            CountRow(q, kind, outcome, n) for (q, kind, outcome), n in sorted(counts.items())
-        )
-        return ConsultationReport(year, quarter, rows)
+        return bool(result.rowcount)
 
-    async def recent_unanswered(self, limit: int = 50) -> list[Consultation]:
+    async def set_comment(self, consultation_id: int, user_key: str, comment: str) -> bool:
+        result = await self.session.execute(
+            update(ConsultationRow)
+            .where(
+                ConsultationRow.id == consultation_id,
+                ConsultationRow.user_key == user_key,
+                ConsultationRow.rating.is_not(None),
+            )
+            .values(comment=comment, updated_at=self.clock())
+        )
+        return bool(result.rowcount)
+
+    async def recent_unanswered(self, limit: int = 200) -> list[Consultation]:
+        """Unknown and disliked questions staff have not reviewed yet, newest first."""
         rows = await self.session.scalars(
             select(ConsultationRow)
             .where(
                 (ConsultationRow.outcome == Outcome.UNKNOWN.value)
-                | (ConsultationRow.feedback == Feedback.DOWN.value)
+                | (ConsultationRow.feedback == Feedback.DOWN.value),
+                ConsultationRow.kind == Kind.FAQ.value,
+                ConsultationRow.review.is_(None),
+                ConsultationRow.question.is_not(None),
             )
-            .order_by(ConsultationRow.created_at.desc())
+            .order_by(ConsultationRow.created_at.desc(), ConsultationRow.id.desc())
             .limit(limit)
         )
         return [_to_domain(r) for r in rows]
 
-    async def purge_questions(self, older_than: dt.datetime) -> int:
-        """Forget the text of old questions; the counts (rows) stay for the plan's reports."""
+    async def set_review(self, consultation_ids: list[int], review: Review) -> int:
         result = await self.session.execute(
             update(ConsultationRow)
-            .where(ConsultationRow.created_at < older_than, ConsultationRow.question.is_not(None))
-            .values(question=None)
+            .where(ConsultationRow.id.in_(consultation_ids), ConsultationRow.review.is_(None))
+            .values(review=review.value)
+        )
+        return int(result.rowcount or 0)
+
+    async def recent_turns(
+        self, user_key: str, since: dt.datetime, limit: int = 5
+    ) -> list[Consultation]:
+        """The user's latest questions (oldest first): the turns a person taking over reads."""
+        rows = await self.session.scalars(
+            select(ConsultationRow)
+            .where(
+                ConsultationRow.user_key == user_key,
+                ConsultationRow.kind == Kind.FAQ.value,
+                ConsultationRow.updated_at >= since,
+                ConsultationRow.question.is_not(None),
+            )
+            .order_by(ConsultationRow.updated_at.desc(), ConsultationRow.id.desc())
+            .limit(limit)
+        )
+        return [_to_domain(r) for r in reversed(list(rows))]
+
+    async def purge_texts(self, older_than: dt.datetime) -> int:
+        """Forget the text of old questions and survey comments; the rows (counts, outcomes,
+        ratings) stay for the plan's reports."""
+        result = await self.session.execute(
+            update(ConsultationRow)
+            .where(
+                ConsultationRow.created_at < older_than,
+                ConsultationRow.question.is_not(None) | ConsultationRow.comment.is_not(None),
+            )
+            .values(question=None, comment=None)
         )
         return int(result.rowcount or 0)

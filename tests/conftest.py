@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import build_dispatcher
 from bot.content import Knowledge, build_knowledge
 from bot.offline import OfflineUser, RecordingSession, offline_bot
-from knowledge.consultations import Channel
+from knowledge.consultations import AGENCY_TZ, Channel
+from knowledge.office_hours import OfficeHours
 from storage.db import create_engine, create_session_factory, upgrade_schema
 
 PSEUDONYM_SECRET = "test-secret-0123456789abcdef"
@@ -42,13 +44,37 @@ def session_factory(engine: AsyncEngine):
     return create_session_factory(engine)
 
 
+class AlwaysOpen(OfficeHours):
+    """Office hours that do not depend on when the tests run."""
+
+    def is_open(self, moment: dt.datetime) -> bool:
+        return True
+
+
+class AlwaysClosed(OfficeHours):
+    """Closed until a fixed Monday morning."""
+
+    OPENING = dt.datetime(2026, 11, 30, 9, 0, tzinfo=AGENCY_TZ)
+
+    def is_open(self, moment: dt.datetime) -> bool:
+        return False
+
+    def next_opening(self, moment: dt.datetime) -> dt.datetime:
+        return self.OPENING
+
+
 class Chat:
     """One user's conversation with a fresh bot."""
 
     def __init__(
-        self, knowledge: Knowledge, session_factory, staff_ids=frozenset({STAFF_ID})
+        self,
+        knowledge: Knowledge,
+        session_factory,
+        staff_ids=frozenset({STAFF_ID}),
+        session: RecordingSession | None = None,
+        **options,
     ) -> None:
-        self.session = RecordingSession()
+        self.session = session or RecordingSession()
         self.bot = offline_bot(self.session)
         self.dispatcher = build_dispatcher(
             knowledge=knowledge,
@@ -56,6 +82,7 @@ class Chat:
             pseudonym_secret=PSEUDONYM_SECRET,
             staff_ids=staff_ids,
             channel=Channel.TELEGRAM,
+            **{"office_hours": AlwaysOpen(), **options},
         )
         self.user = OfflineUser(self.dispatcher, self.bot, self.session)
 

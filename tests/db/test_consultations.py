@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from knowledge.consultations import (
     AGENCY_TZ,
@@ -14,8 +15,11 @@ from knowledge.consultations import (
     Outcome,
     quarter_of,
 )
+from knowledge.indicators import load_catalogue
 from storage.db import create_session_factory, upgrade_schema
+from storage.models import ConsultationRow
 from storage.repositories import ConsultationRepository
+from storage.workspace import ReportRepository
 
 
 class Clock:
@@ -64,12 +68,19 @@ async def test_feedback_only_on_own_consultations(factory):
         assert [c.id for c in await repo.recent_unanswered()] == [mine.id]
 
 
+async def _indicators(factory, year: int) -> dict[str, dict[int, int]]:
+    async with factory() as session:
+        table = await ReportRepository(session).table(year, load_catalogue(year))
+    return {line.indicator.id: dict(line.quarters) for line in table.lines}
+
+
 async def test_report_counts_by_quarter_in_sofia_time(factory):
     # 31 March 22:30 UTC is already 1 April in Sofia (UTC+3 in summer time): quarter 2.
     moments = [
         dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC),
         dt.datetime(2026, 3, 31, 22, 30, tzinfo=dt.UTC),
         dt.datetime(2026, 12, 31, 22, 30, tzinfo=dt.UTC),  # 1 January 2027 in Sofia
+        dt.datetime(2025, 12, 31, 22, 30, tzinfo=dt.UTC),  # 1 January 2026 in Sofia: Q1
     ]
     assert quarter_of(moments[1]) == (2026, 2)
     clock = Clock(moments[0])
@@ -80,16 +91,11 @@ async def test_report_counts_by_quarter_in_sofia_time(factory):
             await repo.record(draft(key=f"k{index}"))
         clock.now = moments[0]
         await repo.record(draft(key="unknown", outcome=Outcome.UNKNOWN, topic=None))
-    async with factory() as session:
-        report = await ConsultationRepository(session).report(2026)
-    assert {(r.quarter, r.outcome): r.count for r in report.rows} == {
-        (1, "answered"): 1,
-        (1, "unknown"): 1,
-        (2, "answered"): 1,
-    }
-    async with factory() as session:
-        q2 = await ConsultationRepository(session).report(2026, 2)
-    assert q2.total() == 1
+        clock.now = moments[0] + dt.timedelta(minutes=5)  # a repeat: counted once
+        await repo.record(draft(key="k0"))
+    counts = await _indicators(factory, 2026)
+    assert counts["2.1.1-consultations"] == {1: 2, 2: 1, 3: 0, 4: 0}
+    assert (await _indicators(factory, 2027))["2.1.1-consultations"] == {1: 1, 2: 0, 3: 0, 4: 0}
     assert moments[2].astimezone(AGENCY_TZ).year == 2027
 
 
@@ -97,28 +103,28 @@ async def test_purge_forgets_old_text_but_keeps_counts(factory):
     clock = Clock(dt.datetime(2025, 1, 10, tzinfo=dt.UTC))
     async with factory.begin() as session:
         repo = ConsultationRepository(session, clock)
-        await repo.record(draft())
-        assert await repo.purge_questions(dt.datetime(2026, 1, 1, tzinfo=dt.UTC)) == 1
-    async with factory() as session:
-        report = await ConsultationRepository(session).report(2025)
-        assert report.total() == 1
+        record = await repo.record(draft())
+        assert await repo.set_rating(record.id, "u1", 4)
+        assert await repo.set_comment(record.id, "u1", "много полезно")
+    before = await _indicators(factory, 2025)
+    async with factory.begin() as session:
+        repo = ConsultationRepository(session)
+        assert await repo.purge_texts(dt.datetime(2026, 1, 1, tzinfo=dt.UTC)) == 1
+        row = await session.get(ConsultationRow, record.id)
+        assert (row.question, row.comment, row.rating) == (None, None, 4)
+    assert await _indicators(factory, 2025) == before
+    assert before["6.4-feedback"][1] == 1
 
 
 async def test_start_up_forgets_question_texts_older_than_the_retention(factory):
-    from bot.runner import purge_expired_questions
+    from bot.report_cli import purge_expired
 
     old = Clock(dt.datetime.now(dt.UTC) - dt.timedelta(days=400))
     async with factory.begin() as session:
         await ConsultationRepository(session, old).record(draft(key="old"))
         await ConsultationRepository(session).record(draft(key="new"))
-    assert await purge_expired_questions(factory) == 1
+    assert await purge_expired(factory, 365) == (1, 0)
     async with factory() as session:
-        kept = await ConsultationRepository(session).recent_unanswered()
-        assert kept == []  # nothing unanswered here; check the texts directly below
-        from sqlalchemy import select
-
-        from storage.models import ConsultationRow
-
         questions = sorted(
             (r.repeat_key, r.question) for r in await session.scalars(select(ConsultationRow))
         )
@@ -145,7 +151,7 @@ async def test_report_counts_complete_document_sets(factory):
                     {"formular": "found"},
                 )
             )
-    async with factory() as session:
-        report = await ConsultationRepository(session).report(dt.date.today().year)
-    counts = {(r.kind, r.outcome): r.count for r in report.rows}
-    assert counts == {("checklist", "complete"): 2, ("checklist", "incomplete"): 1}
+    year, quarter = quarter_of(dt.datetime.now(dt.UTC))
+    counts = await _indicators(factory, year)
+    assert counts["2.1.1-complete-sets"][quarter] == 2
+    assert counts["2.1.1-consultations"][quarter] == 3

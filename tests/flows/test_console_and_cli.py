@@ -86,17 +86,54 @@ def test_report_after_a_console_session(tmp_path):
     run_bot([], tmp_path, stdin="какви документи трябват за лиценз на цпо\nрецепта за баница\n")
     from datetime import date
 
-    year = str(date.today().year)
+    today = date.today()
+    year, quarter = str(today.year), (today.month - 1) // 3 + 1
     as_json = json.loads(run_bot(["report", "--year", year, "--format", "json"], tmp_path).stdout)
-    assert as_json["total"] == 2
-    assert {(r["kind"], r["outcome"], r["total"]) for r in as_json["rows"]} == {
-        ("faq", "answered", 1),
-        ("faq", "unknown", 1),
-    }
+    assert as_json["year"] == today.year
+    by_id = {i["id"]: i for i in as_json["indicators"]}
+    consultations = by_id["2.1.1-consultations"]
+    assert consultations["activity"] == "2.1.1"
+    assert consultations["indicator"] == "Брой предоставени консултации"
+    # the answered question counts; the unknown one does not
+    assert consultations["quarters"] == {str(q): int(q == quarter) for q in (1, 2, 3, 4)}
+    assert consultations["total"] == 1 and consultations["target"] is None
+    assert consultations["closed_quarters"] == []
     csv_out = run_bot(["report", "--year", year, "--format", "csv"], tmp_path).stdout.splitlines()
-    assert csv_out[0] == "kind,outcome,Q1,Q2,Q3,Q4,total"
+    assert csv_out[0].startswith("Дейност,Показател,I трим.")
+    assert any(line.startswith("2.1.1,Брой предоставени консултации") for line in csv_out)
     table = run_bot(["report", "--year", year], tmp_path).stdout
-    assert "faq" in table and "unknown" in table
+    assert "Брой предоставени консултации" in table
+
+    png = run_bot(
+        ["report", "--year", year, "--format", "png", "--output", str(tmp_path / "r.png")],
+        tmp_path,
+    )
+    assert png.returncode == 0
+    assert (tmp_path / "r.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    xlsx = run_bot(
+        ["report", "--year", year, "--format", "xlsx", "--output", str(tmp_path / "r.xlsx")],
+        tmp_path,
+    )
+    assert xlsx.returncode == 0 and "2 consultations" in xlsx.stdout
+    assert (tmp_path / "r.xlsx").read_bytes()[:2] == b"PK"
+
+
+def test_close_quarter_and_purge_from_the_command_line(tmp_path):
+    from datetime import date
+
+    now = run_bot(["close-quarter", str(date.today().year), "4"], tmp_path)
+    assert now.returncode == 2 and "has not ended" in now.stderr
+    last_year = str(date.today().year - 1)
+    closed = run_bot(["close-quarter", last_year, "4"], tmp_path)
+    assert closed.returncode == 0 and "checksum" in closed.stdout
+    again = run_bot(["close-quarter", last_year, "4"], tmp_path)
+    assert again.returncode == 2 and "Already closed" in again.stderr
+    report = json.loads(
+        run_bot(["report", "--year", last_year, "--format", "json"], tmp_path).stdout
+    )
+    assert all(i["closed_quarters"] == [4] for i in report["indicators"])
+    purge = run_bot(["purge"], tmp_path)
+    assert purge.returncode == 0 and "365 days" in purge.stdout
 
 
 def test_bad_configuration_fails_fast_naming_the_variable(tmp_path):

@@ -98,12 +98,12 @@ async def test_unknown_question_is_honest_offers_handover_and_is_logged(chat, se
     staff_notes = [m for m in handed if m.chat_id == STAFF_ID]
     assert staff_notes and "баница с тиквички" in staff_notes[0].text
     assert [m.text for m in handed if m.chat_id == chat.user.chat.id] == [texts.HANDOVER_SENT]
-    [row] = await rows(session_factory)
-    assert row.outcome == "handed_over"
+    faq_row, case_row = await rows(session_factory)
+    assert faq_row.outcome == "handed_over"
+    assert (case_row.kind, case_row.outcome) == ("handover", "handed_over")
 
     again = await chat.user.press_button(replies[0], texts.BUTTON_HANDOVER)
-    assert again == []
-    assert chat.session.callback_answers[-1].text == texts.HANDOVER_ALREADY
+    assert [m.text for m in again] == [texts.HANDOVER_ALREADY]
 
 
 async def test_handover_when_no_staff_can_be_reached(chat, session_factory):
@@ -111,16 +111,43 @@ async def test_handover_when_no_staff_can_be_reached(chat, session_factory):
     replies = await chat.user.send("рецепта за баница с тиквички")
     handed = await chat.user.press_button(replies[0], texts.BUTTON_HANDOVER)
     assert [m.text for m in handed] == [texts.HANDOVER_NO_STAFF]
-    [row] = await rows(session_factory)
-    assert row.outcome == "unknown"  # nobody took it: not counted as handed over
+    faq_row, case_row = await rows(session_factory)
+    assert faq_row.outcome == "unknown"  # nobody took it: not counted as handed over
+    assert case_row.outcome == "handed_over"  # the attempt is on record, never answered
 
 
-async def test_thumbs_up_is_recorded(chat, session_factory):
+async def test_thumbs_up_is_recorded_and_the_survey_offered(chat, session_factory):
     reply = (await chat.user.send("Какви документи трябват за лиценз на ЦПО?"))[0]
-    assert await chat.user.press_button(reply, texts.BUTTON_UP) == []
+    [survey] = await chat.user.press_button(reply, texts.BUTTON_UP)
     assert chat.session.callback_answers[-1].text == texts.FEEDBACK_THANKS
+    assert survey.text == texts.SURVEY_ASK
+    assert [label for label, _ in survey.buttons] == ["1", "2", "3", "4", "5", "Пропусни"]
     [row] = await rows(session_factory)
-    assert row.feedback == "up"
+    assert row.feedback == "up" and row.rating is None
+
+    [ask_comment] = await chat.user.press_button(survey, "4")
+    assert ask_comment.text == texts.SURVEY_ASK_COMMENT.format(rating=4)
+    [thanks] = await chat.user.send("Ясно и кратко, благодаря. ЕГН 7501010010 не е нужно.")
+    assert thanks.text == texts.SURVEY_THANKS
+    [row] = await rows(session_factory)
+    assert row.rating == 4 and "7501010010" not in row.comment and "Ясно" in row.comment
+    # the next message is a question again, not a comment
+    answer = await chat.user.send("Какви документи трябват за лиценз на ЦПО?")
+    assert "Какви документи" in answer[0].text
+
+
+async def test_survey_can_be_skipped_and_forged_ratings_change_nothing(chat, session_factory):
+    reply = (await chat.user.send("Какви документи трябват за лиценз на ЦПО?"))[0]
+    [survey] = await chat.user.press_button(reply, texts.BUTTON_UP)
+    assert await chat.user.press_button(survey, texts.BUTTON_SURVEY_SKIP) == []
+    assert chat.session.callback_answers[-1].text == texts.SURVEY_SKIPPED
+    [row] = await rows(session_factory)
+    assert await chat.user.press(f"svy:{row.id}:9") == []  # out of range
+    assert await chat.user.press(f"svy:{row.id + 1}:5") == []  # not this user's
+    other = chat.other_user(200_002)
+    assert await other.press(f"svy:{row.id}:1") == []  # someone else's consultation
+    [row] = await rows(session_factory)
+    assert row.rating is None
 
 
 async def test_thumbs_down_asks_for_a_reason_and_records_it(chat, session_factory):
