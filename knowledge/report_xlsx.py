@@ -22,6 +22,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice
 from math import ceil
 from pathlib import Path
@@ -41,6 +42,7 @@ MAX_CELL_CHARS = 32_767
 # Day 0 of Excel's 1900 date system as an ordinal (Excel counts 1900 as a leap year, so serial
 # numbers from 1 March 1900 on are days since 30 December 1899).
 _EXCEL_EPOCH_ORDINAL = dt.date(1899, 12, 30).toordinal()
+_UNIX_EPOCH_SERIAL = dt.date(1970, 1, 1).toordinal() - _EXCEL_EPOCH_ORDINAL  # 25569
 _BATCH = 4096  # consultation rows rendered per write to the row stream
 # What makes a string need XlsxWriter's escaping: markup or control characters, "_x" (Excel reads
 # _xHHHH_ as an escape), white space at either end. Most values (pseudonyms, ids) have none.
@@ -64,7 +66,7 @@ class ExportRow:
     """One consultation, as the consultation sheet shows it."""
 
     user_key: str  # the user's pseudonym (keyed hash), never the Telegram name
-    created_at: dt.datetime  # aware
+    created_at: dt.datetime | float  # aware, or UTC epoch seconds (cheaper for a million rows)
     kind: str
     topic: str | None
     outcome: str
@@ -92,13 +94,26 @@ def _fit(text: str) -> str:
     return encoded[: 2 * MAX_CELL_CHARS].decode("utf-16-le", errors="ignore")
 
 
-def _local_serial(moment: dt.datetime) -> float:
-    """An aware moment as an Excel serial date-time in Sofia local time (whole seconds)."""
-    if moment.tzinfo is None:
+def _local_serial(moment: dt.datetime | float) -> float:
+    """An aware moment (or UTC epoch seconds) as an Excel serial date-time in Sofia local time
+    (whole seconds)."""
+    if isinstance(moment, float | int):
+        seconds = int(moment + 0.0005)  # the database's float may sit a hair below the second
+    elif moment.tzinfo is None:
         raise ValueError(f"a naive datetime cannot be placed in Sofia time: {moment!r}")
-    local = moment.astimezone(AGENCY_TZ)
-    seconds = local.hour * 3600 + local.minute * 60 + local.second
-    return local.toordinal() - _EXCEL_EPOCH_ORDINAL + seconds / 86400
+    else:
+        seconds = int(moment.timestamp())
+    return (seconds + _sofia_offset(seconds // 3600)) / 86400 + _UNIX_EPOCH_SERIAL
+
+
+@lru_cache(maxsize=20_000)
+def _sofia_offset(utc_hour: int) -> int:
+    """Sofia's UTC offset (seconds) during a UTC hour: offsets change only on whole hours, so a
+    year of rows needs at most 8,784 look-ups of the time zone database."""
+    moment = dt.datetime.fromtimestamp(utc_hour * 3600, dt.UTC).astimezone(AGENCY_TZ)
+    offset = moment.utcoffset()
+    assert offset is not None
+    return int(offset.total_seconds())
 
 
 class _StreamedSheet(Worksheet):
