@@ -18,17 +18,17 @@ from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, FSInputFile, Message
-from knowledge.report_chart import render_chart
 
 from handlers import keyboards, texts
 from handlers.filters import AdminOnly, Roles, StaffOnly
 from handlers.formatting import reply_long
 from handlers.texts_reports import REPORT_LABELS
-from knowledge.consultations import Review, quarter_bounds
+from knowledge.consultations import AGENCY_TZ, Review, quarter_bounds
 from knowledge.faq import MAX_STAFF_TEXT, NEW_ENTRY, PHRASING, FaqEntry, staff_entry_id
 from knowledge.faq_library import FaqLibrary
 from knowledge.indicators import Catalogue
 from knowledge.matcher import FaqMatcher
+from knowledge.report_chart import render_chart
 from knowledge.report_xlsx import TooManyRows
 from knowledge.review import Question, group_alike
 from storage.repositories import ConsultationRepository
@@ -43,6 +43,7 @@ from storage.workspace import (
 log = logging.getLogger(__name__)
 
 UNANSWERED_GROUPS_SHOWN = 10
+AUDIT_SHOWN = 30
 REVIEW_CANDIDATES = 5
 MAX_QUESTION_TEXT = 300
 MAX_LEGAL_BASIS = 500
@@ -117,6 +118,25 @@ async def _staff_list(staff: StaffRepository, roles: Roles) -> str:
         for user_id, added in members
     ] or [texts.STAFF_LIST_EMPTY]
     return "\n".join(lines)
+
+
+async def audit_log(message: Message, audit: AuditLog) -> None:
+    """/audit: the latest entries of the audit log (administrators)."""
+    entries = await audit.recent(AUDIT_SHOWN)
+    if not entries:
+        await message.answer(texts.AUDIT_EMPTY)
+        return
+    lines = [texts.AUDIT_HEADER.format(count=len(entries))]
+    for entry in entries:
+        lines.append(
+            texts.AUDIT_LINE.format(
+                when=entry.at.astimezone(AGENCY_TZ).strftime("%d.%m.%Y %H:%M"),
+                actor=entry.actor_id if entry.actor_id is not None else texts.AUDIT_CLI,
+                action=texts.AUDIT_ACTIONS.get(entry.action, entry.action),
+                target=_html(entry.target or ""),
+            )
+        )
+    await reply_long(message, "\n".join(lines))
 
 
 async def staff_help(message: Message, roles: Roles) -> None:
@@ -552,6 +572,7 @@ def create_router() -> Router:
     router = Router(name="staff")
     staff_only = StaffOnly()
     router.message.register(staff_command, Command("staff"), AdminOnly())
+    router.message.register(audit_log, Command("audit"), AdminOnly())
     router.message.register(staff_help, Command("help"), staff_only)
     router.message.register(stats, Command("stats"), staff_only)
     router.message.register(export, Command("export"), staff_only)

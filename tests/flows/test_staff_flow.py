@@ -30,6 +30,7 @@ STAFF_COMMANDS = [
     "/unanswered",
     "/staff list",
     "/staff add 5",
+    "/audit",
 ]
 
 
@@ -91,6 +92,9 @@ async def test_admin_adds_and_removes_staff_and_every_change_is_audited(office, 
         (ADMIN_ID, "staff_added", f"user:{STAFF_MEMBER}"),
         (ADMIN_ID, "staff_removed", f"user:{STAFF_MEMBER}"),
     ]
+    journal = (await admin.send("/audit"))[0].text
+    assert journal.index("премахна служител") < journal.index("добави служител")  # newest first
+    assert (await member.send("/audit"))[0].text == texts.UNKNOWN_COMMAND
 
 
 async def test_stats_shows_the_plan_table_and_a_chart(office):
