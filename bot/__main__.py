@@ -28,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="Telegram long polling when BOT_TOKEN is set, else the console chat")
     sub.add_parser("console", help="the console chat, even when BOT_TOKEN is set")
+    sub.add_parser("webhook", help="serve Telegram's webhook (WEBHOOK_URL, WEBHOOK_SECRET)")
     ask = sub.add_parser("ask", help="answer questions from the command line")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument(
@@ -80,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
     # The console chat and the operator's commands print to the terminal: only warnings there.
-    serving_telegram = command == "run" and not settings.console_mode
-    setup_logging(settings.log_level if serving_telegram else "WARNING")
+    serving_telegram = command == "webhook" or (command == "run" and not settings.console_mode)
+    setup_logging(settings.log_level if serving_telegram else "WARNING", settings.log_format)
     try:
         if command == "ask":
             from bot.ask import run_ask
@@ -193,6 +194,25 @@ def main(argv: list[str] | None = None) -> int:
                     await engine.dispose()
 
             print("schema upgraded" if asyncio.run(migrate()) else "schema is current")
+        elif command == "webhook":
+            missing = [
+                name
+                for name, value in (
+                    ("BOT_TOKEN", settings.bot_token),
+                    ("WEBHOOK_URL", settings.webhook_url),
+                    ("WEBHOOK_SECRET", settings.webhook_secret),
+                )
+                if not value
+            ]
+            if missing:
+                print(
+                    f"Configuration error: webhook mode needs {', '.join(missing)}",
+                    file=sys.stderr,
+                )
+                return 2
+            from bot.runner import run_webhook
+
+            asyncio.run(run_webhook(settings))
         elif command == "console" or settings.console_mode:
             from bot.register_cli import load_demo, register_is_empty
             from bot.runner import run_console

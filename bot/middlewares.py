@@ -54,11 +54,12 @@ class TransactionMiddleware(BaseMiddleware):
                 if await faq_changes.latest_id() != self.library.applied_change_id:
                     self.library.apply(await faq_changes.all())
             data["faq_matcher"] = self.library.matcher
-            data["consultations"] = ConsultationRepository(session)
+            recorded = data.setdefault("recorded", [])
+            data["consultations"] = ConsultationRepository(session, recorded=recorded)
             data["register"] = RegisterRepository(session)
             data["staff"] = StaffRepository(session)
             data["audit"] = AuditLog(session)
             data["reports"] = ReportRepository(session)
             data["faq_changes"] = faq_changes
-            data["handovers"] = HandoverRepository(session)
+            data["handovers"] = HandoverRepository(session, recorded=recorded)
             return await handler(event, data)

@@ -1,4 +1,4 @@
-"""Run modes: Telegram long polling, the console chat, and the operator's commands."""
+"""Run modes: Telegram long polling (the default), webhook mode, and the console chat."""
 
 from __future__ import annotations
 
@@ -8,22 +8,17 @@ import logging
 import sys
 from typing import TextIO
 
-from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
 from aiogram.types import BotCommand
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import build_dispatcher, build_knowledge
+from bot.app import build_knowledge
 from bot.console import ConsolePrinter, chat
 from bot.offline import OfflineUser, RecordingSession, offline_bot
 from bot.report_cli import purge_expired
+from bot.services import open_services, telegram_bot, telegram_dispatcher
 from bot.settings import Settings
+from bot.webhook import build_app, serve, stop_on_signals, webhook_path
 from knowledge.consultations import Channel
-from storage.db import create_engine, create_session_factory, upgrade_schema
-from storage.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +35,6 @@ BOT_COMMANDS = [
 ]
 
 
-async def _rate_limiter(settings: Settings) -> RateLimiter:
-    """Shared through Redis when REDIS_URL is set (several processes), else in memory."""
-    if settings.redis_url:
-        from redis.asyncio import Redis
-
-        return RedisRateLimiter(Redis.from_url(settings.redis_url))
-    return MemoryRateLimiter()
-
-
 def _freeze_start_up_objects() -> None:
     """Move what start-up built (indexes, content, modules) out of the garbage collector's way.
 
@@ -57,14 +43,6 @@ def _freeze_start_up_objects() -> None:
     """
     gc.collect()
     gc.freeze()
-
-
-async def _database(settings: Settings):
-    """Engine and sessions on a current schema, with expired question texts forgotten."""
-    engine = create_engine(settings.database_url)
-    await upgrade_schema(engine)
-    session_factory = create_session_factory(engine)
-    return engine, session_factory
 
 
 async def retention_job(session_factory, retention_days: int) -> None:
@@ -78,63 +56,72 @@ async def retention_job(session_factory, retention_days: int) -> None:
 
 
 async def run_polling(settings: Settings) -> None:
-    assert settings.bot_token is not None
     knowledge = build_knowledge()
-    engine, session_factory = await _database(settings)
-    session = (
-        AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
-        if settings.telegram_api_base
-        else AiohttpSession()
-    )
-    bot = Bot(
-        token=settings.bot_token.get(),
-        session=session,
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
-    )
-    dispatcher = build_dispatcher(
-        knowledge=knowledge,
-        session_factory=session_factory,
-        pseudonym_secret=settings.pseudonym_secret.get(),
-        staff_ids=settings.staff_ids,
-        channel=Channel.TELEGRAM,
-        register_secret=settings.register_secret.get(),
-        rate_limiter=await _rate_limiter(settings),
-        admin_ids=settings.admin_ids,
-        staff_chat_id=settings.staff_chat_id,
-    )
+    services = await open_services(settings)
+    bot = telegram_bot(settings, services)
+    dispatcher = telegram_dispatcher(settings, services, knowledge, Channel.TELEGRAM)
     _freeze_start_up_objects()
-    purge = asyncio.create_task(retention_job(session_factory, settings.retention_days))
+    purge = asyncio.create_task(retention_job(services.session_factory, settings.retention_days))
     try:
         await bot.set_my_commands(BOT_COMMANDS)
+        # A webhook left from webhook mode would make getUpdates fail; pending updates stay.
+        await bot.delete_webhook(drop_pending_updates=False)
         log.info("starting Telegram long polling")
-        await dispatcher.start_polling(bot)
+        await dispatcher.start_polling(bot, handle_signals=True, close_bot_session=False)
     finally:
         purge.cancel()
         await bot.session.close()
-        await engine.dispose()
+        await services.close()
+
+
+async def run_webhook(settings: Settings) -> None:
+    """Serve Telegram's webhook until SIGTERM/SIGINT (see bot/webhook.py)."""
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    knowledge = build_knowledge()
+    services = await open_services(settings)
+    bot = telegram_bot(settings, services)
+    dispatcher = telegram_dispatcher(settings, services, knowledge, Channel.TELEGRAM)
+    path = webhook_path(settings.webhook_url)
+    app = build_app(
+        dispatcher, bot, services, path=path, secret_token=settings.webhook_secret.get()
+    )
+    _freeze_start_up_objects()
+    purge = asyncio.create_task(retention_job(services.session_factory, settings.retention_days))
+    stop = stop_on_signals()
+    try:
+        server = asyncio.create_task(serve(app, settings.webhook_host, settings.webhook_port, stop))
+        await asyncio.sleep(0)
+        # Each process (re)registers the same webhook: harmless, and it carries a new secret
+        # after a rotation. Updates waiting at Telegram are kept.
+        await bot.set_webhook(
+            settings.webhook_url,
+            secret_token=settings.webhook_secret.get(),
+            allowed_updates=dispatcher.resolve_used_update_types(),
+            drop_pending_updates=False,
+        )
+        await bot.set_my_commands(BOT_COMMANDS)
+        await server
+    finally:
+        stop.set()
+        purge.cancel()
+        await bot.session.close()
+        await services.close()
+        log.info("stopped")
 
 
 async def run_console(
     settings: Settings, read_line=sys.stdin.readline, out: TextIO = sys.stdout
 ) -> None:
     knowledge = build_knowledge()
-    engine, session_factory = await _database(settings)
+    services = await open_services(settings)
     printer = ConsolePrinter(out)
     session = RecordingSession(on_message=printer)
     bot = offline_bot(session)
-    dispatcher = build_dispatcher(
-        knowledge=knowledge,
-        session_factory=session_factory,
-        pseudonym_secret=settings.pseudonym_secret.get(),
-        staff_ids=settings.staff_ids,
-        channel=Channel.CONSOLE,
-        register_secret=settings.register_secret.get(),
-        rate_limiter=await _rate_limiter(settings),
-    )
+    dispatcher = telegram_dispatcher(settings, services, knowledge, Channel.CONSOLE)
     user = OfflineUser(dispatcher, bot, session, user_id=1, first_name="Конзола")
     _freeze_start_up_objects()
-    await purge_expired(session_factory, settings.retention_days)
+    await purge_expired(services.session_factory, settings.retention_days)
     try:
         await chat(user, printer, read_line, out)
     finally:
-        await engine.dispose()
+        await services.close()

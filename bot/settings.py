@@ -66,6 +66,12 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()
     staff_chat_id: int | None = None
     retention_days: int = 365
+    webhook_url: str | None = None
+    webhook_secret: Secret | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8080
+    log_format: str = "text"
+    send_rate: float = 25.0
 
     @property
     def console_mode(self) -> bool:
@@ -188,6 +194,31 @@ def load_settings(
     if not retention_raw.isdigit() or not 30 <= int(retention_raw) <= 3650:
         raise SettingsError("RETENTION_DAYS must be a number of days between 30 and 3650")
 
+    webhook_url = get("WEBHOOK_URL")
+    if webhook_url is not None and not re.match(r"^https?://[^\s/]+(/[^\s]*)?$", webhook_url):
+        raise SettingsError(
+            "WEBHOOK_URL must be the public URL Telegram posts to, e.g. "
+            "https://bot.example.bg/telegram/webhook"
+        )
+    webhook_secret = get("WEBHOOK_SECRET")
+    if webhook_secret is not None and not re.match(r"^[A-Za-z0-9_-]{16,256}$", webhook_secret):
+        raise SettingsError(
+            "WEBHOOK_SECRET must be 16 to 256 characters of A-Z, a-z, 0-9, _ and - "
+            "(its value is not shown)"
+        )
+    webhook_port_raw = get("WEBHOOK_PORT") or "8080"
+    if not webhook_port_raw.isdigit() or not 1 <= int(webhook_port_raw) <= 65535:
+        raise SettingsError("WEBHOOK_PORT must be a TCP port number, e.g. 8081")
+    log_format = (get("LOG_FORMAT") or "text").lower()
+    if log_format not in ("text", "json"):
+        raise SettingsError("LOG_FORMAT must be text or json")
+    try:
+        send_rate = float(get("SEND_RATE") or "25")
+    except ValueError:
+        send_rate = -1.0
+    if not 0 < send_rate <= 1000:
+        raise SettingsError("SEND_RATE must be messages per second, e.g. 25")
+
     return Settings(
         bot_token=Secret(token_raw) if token_raw else None,
         database_url=database_url,
@@ -201,4 +232,10 @@ def load_settings(
         admin_ids=_ids("ADMIN_IDS", get("ADMIN_IDS") or ""),
         staff_chat_id=staff_chat_id,
         retention_days=int(retention_raw),
+        webhook_url=webhook_url,
+        webhook_secret=Secret(webhook_secret) if webhook_secret else None,
+        webhook_host=get("WEBHOOK_HOST") or "127.0.0.1",
+        webhook_port=int(webhook_port_raw),
+        log_format=log_format,
+        send_rate=send_rate,
     )

@@ -93,9 +93,16 @@ _OUTCOME_RANK = {
 
 
 class ConsultationRepository:
-    def __init__(self, session: AsyncSession, clock: Callable[[], dt.datetime] = _utcnow) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        clock: Callable[[], dt.datetime] = _utcnow,
+        recorded: list[tuple[str, str]] | None = None,
+    ) -> None:
         self.session = session
         self.clock = clock
+        # (kind, outcome) of each consultation recorded here, for the update's log line and metrics
+        self.recorded = recorded if recorded is not None else []
 
     async def record(self, draft: ConsultationDraft) -> Consultation:
         """Insert a consultation, or fold a repeat (same user, kind and repeat key within the
@@ -123,6 +130,7 @@ class ConsultationRepository:
         }
         row = (await self.session.execute(statement, parameters)).one()
         repeated = row.created_at != now
+        self.recorded.append((draft.kind.value, row.outcome))
         return self._from_draft(row.id, row.created_at, draft, row.outcome, row.topic, repeated)
 
     @staticmethod

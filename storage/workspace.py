@@ -408,9 +408,15 @@ def _case(row: HandoverCaseRow) -> HandoverCase:
 
 
 class HandoverRepository:
-    def __init__(self, session: AsyncSession, clock: Callable[[], dt.datetime] = _utcnow) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        clock: Callable[[], dt.datetime] = _utcnow,
+        recorded: list[tuple[str, str]] | None = None,
+    ) -> None:
         self.session = session
         self.clock = clock
+        self.recorded = recorded if recorded is not None else []
 
     async def open_case(
         self, user_key: str, user_chat_id: int, transcript: str, channel: str
@@ -431,6 +437,7 @@ class HandoverRepository:
         )
         self.session.add(consultation)
         await self.session.flush()
+        self.recorded.append((Kind.HANDOVER.value, Outcome.HANDED_OVER.value))
         row = HandoverCaseRow(
             consultation_id=consultation.id,
             user_key=user_key,
