@@ -44,6 +44,12 @@ USERS = 5000
 TIME_CAP_SECONDS = 90  # every run stops by itself
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -259,8 +265,20 @@ async def run_scenario(scenario: Scenario, count: int, profile: Path | None = No
                     await wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
                 # warm-up: first requests build caches and connections
                 await closed_loop(standin, urls, 100 * len(urls), 4)
+                cpu_before = [cpu_seconds(process.pid) for process in processes]
                 fastest = await closed_loop(standin, urls, count, 16 * len(urls))
+                cpu_used = sum(
+                    cpu_seconds(process.pid) - before
+                    for process, before in zip(processes, cpu_before, strict=True)
+                )
                 print(f"  {scenario.name}, as fast as it goes: {fastest.describe()}")
+                # Here the load generator, the stand-in and the databases share the machine's
+                # cores with the bot; its own CPU time per update says what one core would do.
+                per_update = cpu_used / max(fastest.ok, 1)
+                print(
+                    f"    bot CPU per update: {per_update * 1e3:.2f} ms "
+                    f"(one dedicated core: ~{1 / per_update:.0f} updates/s)"
+                )
                 per_process = fastest.rate / len(urls)
                 verdict = ""
                 if "PostgreSQL" in scenario.name:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ from benchmarks.stats import describe_ms, percentile, pin_to_one_core
 from bot.app import build_dispatcher
 from bot.content import build_knowledge
 from bot.offline import OfflineUser, RecordingSession, offline_bot
+from bot.tuning import GIL_SWITCH_SECONDS
 from knowledge.consultations import Channel
 from storage.db import create_engine, create_session_factory, upgrade_schema
 
@@ -45,6 +47,7 @@ async def run(updates: int) -> None:
             await user.send(questions[0])
         gc.collect()
         gc.freeze()  # as the bot does once it has started (bot/runner.py)
+        sys.setswitchinterval(GIL_SWITCH_SECONDS)
         samples = []
         replies_before = len(session.sent)
         started = time.perf_counter()

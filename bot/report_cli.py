@@ -10,8 +10,6 @@ import json
 import logging
 from pathlib import Path
 
-from knowledge.report_chart import render_chart
-
 from bot.settings import Settings
 from handlers.texts_reports import REPORT_LABELS
 from knowledge.consultations import quarter_bounds
@@ -63,6 +61,8 @@ async def run_report(
             await AuditLog(session).append(None, "export", f"year:{year}", {"rows": rows})
             return f"Wrote {output} ({rows} consultations)"
         if fmt == "png":
+            from knowledge.report_chart import render_chart
+
             assert output is not None
             output.write_bytes(await asyncio.to_thread(render_chart, table, REPORT_LABELS))
             return f"Wrote {output}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import sys
 from typing import TextIO
@@ -17,6 +16,7 @@ from bot.offline import OfflineUser, RecordingSession, offline_bot
 from bot.report_cli import purge_expired
 from bot.services import open_services, telegram_bot, telegram_dispatcher
 from bot.settings import Settings
+from bot.tuning import tune_for_serving
 from bot.webhook import build_app, serve, stop_on_signals, webhook_path
 from knowledge.consultations import Channel
 
@@ -35,16 +35,6 @@ BOT_COMMANDS = [
 ]
 
 
-def _freeze_start_up_objects() -> None:
-    """Move what start-up built (indexes, content, modules) out of the garbage collector's way.
-
-    Full collections then skip them; measured by benchmarks/pdf_check.py, this cuts the event
-    loop's worst stall while a PDF is read in a worker thread from ~60 ms to ~15 ms.
-    """
-    gc.collect()
-    gc.freeze()
-
-
 async def retention_job(session_factory, retention_days: int) -> None:
     """The scheduled purge: once at start-up, then daily, for as long as the bot runs."""
     while True:
@@ -60,7 +50,7 @@ async def run_polling(settings: Settings) -> None:
     services = await open_services(settings)
     bot = telegram_bot(settings, services)
     dispatcher = telegram_dispatcher(settings, services, knowledge, Channel.TELEGRAM)
-    _freeze_start_up_objects()
+    tune_for_serving()
     purge = asyncio.create_task(retention_job(services.session_factory, settings.retention_days))
     try:
         await bot.set_my_commands(BOT_COMMANDS)
@@ -85,7 +75,7 @@ async def run_webhook(settings: Settings) -> None:
     app = build_app(
         dispatcher, bot, services, path=path, secret_token=settings.webhook_secret.get()
     )
-    _freeze_start_up_objects()
+    tune_for_serving()
     purge = asyncio.create_task(retention_job(services.session_factory, settings.retention_days))
     stop = stop_on_signals()
     try:
@@ -119,7 +109,7 @@ async def run_console(
     bot = offline_bot(session)
     dispatcher = telegram_dispatcher(settings, services, knowledge, Channel.CONSOLE)
     user = OfflineUser(dispatcher, bot, session, user_id=1, first_name="Конзола")
-    _freeze_start_up_objects()
+    tune_for_serving()
     await purge_expired(services.session_factory, settings.retention_days)
     try:
         await chat(user, printer, read_line, out)

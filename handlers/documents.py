@@ -8,7 +8,7 @@ import time
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command, StateFilter, or_f
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -275,6 +275,10 @@ async def _finish(
 def create_router() -> Router:
     router = Router(name="documents")
     router.message.filter(PrivateChat())
+    # One cheap check before this router's many: free-text questions skip it whole.
+    router.message.filter(
+        or_f(F.text.startswith("/"), F.text == texts.BUTTON_DOCUMENTS, StateFilter(DocumentCheck))
+    )
     router.message.register(start, Command("documents"))
     router.message.register(start, F.text == texts.BUTTON_DOCUMENTS)
     router.callback_query.register(pick_procedure, PickProcedure.filter())

@@ -9,7 +9,7 @@ from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
-from aiogram.filters import BaseFilter, StateFilter
+from aiogram.filters import BaseFilter, StateFilter, or_f
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -259,6 +259,14 @@ class ReplyToCase(BaseFilter):
 
 def create_router() -> Router:
     router = Router(name="handover")
+    # Free-text questions skip this router whole.
+    router.message.filter(
+        or_f(
+            F.reply_to_message,
+            F.text == texts.BUTTON_TALK_TO_PERSON,
+            StateFilter(HandoverQuestion),
+        )
+    )
     router.callback_query.register(hand_over_button, keyboards.HandOver.filter())
     router.callback_query.register(close_case, keyboards.CloseCase.filter())
     router.message.register(staff_reply, F.reply_to_message, ReplyToCase())

@@ -7,7 +7,7 @@ from html import escape
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command, StateFilter, or_f
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -302,6 +302,14 @@ def render_centres(centres: list[Centre], snapshot) -> str:
 def create_router() -> Router:
     router = Router(name="register")
     router.message.filter(PrivateChat())
+    # One cheap check before this router's many: free-text questions skip it whole.
+    router.message.filter(
+        or_f(
+            F.text.startswith("/"),
+            F.text.in_({texts.BUTTON_VERIFY, texts.BUTTON_CENTRE}),
+            StateFilter(VerifyDocument, CentreLookup),
+        )
+    )
     router.message.register(start_verify, Command("verify"))
     router.message.register(start_verify, F.text == texts.BUTTON_VERIFY)
     router.message.register(start_centre, Command("centre"))

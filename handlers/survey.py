@@ -78,6 +78,7 @@ async def comment_not_text(message: Message) -> None:
 
 def create_router() -> Router:
     router = Router(name="survey")
+    router.message.filter(StateFilter(SurveyComment))
     router.callback_query.register(rate, keyboards.Survey.filter())
     router.callback_query.register(skip_comment, keyboards.SkipComment.filter())
     writing = StateFilter(SurveyComment.writing)

@@ -223,6 +223,24 @@ async def test_webhook_mode_over_http_with_the_secret_token(tmp_path, standin):
             assert 'napoo_consultations_total{kind="checklist"} 1.0' in metrics
             assert "napoo_duplicate_updates_total 1.0" in metrics
             assert "napoo_update_seconds_count" in metrics
+
+            # SIGTERM while a large PDF is being read: the update is finished, then the exit
+            mark = standin.mark()
+            await send(standin.user_message(USER, "/documents"))
+            menu = await standin.wait_for(lambda m: m.chat_id == USER, after=mark)
+            await send(standin.press(USER, menu, "Нова лицензия на ЦПО"))
+            big = text_pdf(["Учебна програма по професия, тема и часове. " * 40] * 200)
+            calls = len(standin.calls_of("getFile"))
+            mark = standin.mark()
+            delivery = asyncio.create_task(
+                standin.deliver(standin.user_document(USER, "голям.pdf", big))
+            )
+            while len(standin.calls_of("getFile")) == calls:
+                await asyncio.sleep(0.01)
+            bot.process.send_signal(signal.SIGTERM)
+            assert await delivery == 200
+            read = await standin.wait_for(lambda m: m.chat_id == USER, after=mark, timeout=60)
+            assert read.text == texts.DOCS_FILE_READ.format(name="голям.pdf")
     finally:
         code = await bot.stop()
     output = bot.output()
