@@ -41,6 +41,7 @@ QUESTIONS = [
     "какви документи издава цпо след обучение",
 ]
 USERS = 5000
+CONCURRENCY = 6  # requests in flight per process in the closed loop
 TIME_CAP_SECONDS = 90  # every run stops by itself
 
 
@@ -266,7 +267,9 @@ async def run_scenario(scenario: Scenario, count: int, profile: Path | None = No
                 # warm-up: first requests build caches and connections
                 await closed_loop(standin, urls, 100 * len(urls), 4)
                 cpu_before = [cpu_seconds(process.pid) for process in processes]
-                fastest = await closed_loop(standin, urls, count, 16 * len(urls))
+                # A few requests in flight per process keep it busy without queueing behind
+                # each other (with 16, p50 is mostly time in the queue: 16 / rate).
+                fastest = await closed_loop(standin, urls, count, CONCURRENCY * len(urls))
                 cpu_used = sum(
                     cpu_seconds(process.pid) - before
                     for process, before in zip(processes, cpu_before, strict=True)
@@ -281,13 +284,16 @@ async def run_scenario(scenario: Scenario, count: int, profile: Path | None = No
                 )
                 per_process = fastest.rate / len(urls)
                 verdict = ""
-                if "PostgreSQL" in scenario.name:
-                    p99 = percentile(fastest.latencies, 99) * 1e3
-                    met = per_process >= 300 and p99 <= 50 and not fastest.errors
-                    verdict = " (target >= 300 updates/s per process, p99 <= 50 ms): " + (
-                        "MET" if met else "MISSED"
-                    )
                 print(f"    per process: {per_process:.0f} updates/s{verdict}")
+                if "PostgreSQL" in scenario.name and scenario.processes == 1:
+                    # The target itself: 300 updates/s offered to one process, p99 <= 50 ms.
+                    target = await open_loop(standin, urls, 300, 10)
+                    p99 = percentile(target.latencies, 99) * 1e3 if target.latencies else 1e9
+                    met = target.errors == 0 and target.rate >= 295 and p99 <= 50
+                    print(
+                        f"  {scenario.name}, open loop at 300 updates/s: {target.describe()} "
+                        f"(target >= 300 updates/s, p99 <= 50 ms): {'MET' if met else 'MISSED'}"
+                    )
                 if scenario.processes == 2:
                     steady = await open_loop(standin, urls, 200, 10)
                     met = steady.errors == 0 and steady.ok == steady.sent

@@ -67,6 +67,11 @@ def create_engine(url: str, *, sqlite_busy_timeout_ms: int = 5000, **kwargs: Any
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("hide_parameters", True)
+    # Enough kept-open connections for a burst of concurrent updates: with SQLAlchemy's default
+    # of 5, every update beyond the fifth opened and closed a connection of its own (measured:
+    # about 5% of the process's time under load went to connecting).
+    kwargs.setdefault("pool_size", 20)
+    kwargs.setdefault("max_overflow", 10)
     return create_async_engine(url, **kwargs)
 
 
