@@ -63,6 +63,17 @@ def test_dotenv_file_is_read_and_environment_wins(tmp_path):
         ({"DATABASE_URL": "mysql://x@y/z"}, "DATABASE_URL"),
         ({"DATABASE_URL": "sqlite:///x.db"}, "DATABASE_URL"),
         ({"TELEGRAM_API_BASE": "ftp://x"}, "TELEGRAM_API_BASE"),
+        ({"ADMIN_IDS": "root"}, "ADMIN_IDS"),
+        ({"STAFF_CHAT_ID": "staff-group"}, "STAFF_CHAT_ID"),
+        ({"RETENTION_DAYS": "7"}, "RETENTION_DAYS"),
+        ({"RETENTION_DAYS": "a year"}, "RETENTION_DAYS"),
+        ({"WEBHOOK_URL": "bot.example.bg/hook"}, "WEBHOOK_URL"),
+        ({"WEBHOOK_SECRET": "short"}, "WEBHOOK_SECRET"),
+        ({"WEBHOOK_SECRET": "has spaces in it and is long"}, "WEBHOOK_SECRET"),
+        ({"WEBHOOK_PORT": "99999"}, "WEBHOOK_PORT"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"SEND_RATE": "fast"}, "SEND_RATE"),
+        ({"SEND_RATE": "0"}, "SEND_RATE"),
     ],
 )
 def test_bad_settings_fail_fast_naming_the_variable(tmp_path, env, variable):
@@ -78,3 +89,25 @@ def test_token_never_shows(tmp_path):
     with pytest.raises(SettingsError) as error:
         settings(tmp_path, BOT_TOKEN=TOKEN + " x")
     assert TOKEN not in str(error.value)
+
+
+def test_staff_and_webhook_settings(tmp_path):
+    loaded = settings(
+        tmp_path,
+        ADMIN_IDS="11, 12",
+        STAFF_CHAT_ID="-1001234567890",
+        RETENTION_DAYS="400",
+        WEBHOOK_URL="https://bot.example.bg/telegram/webhook",
+        WEBHOOK_SECRET="webhook-secret-0123456789",
+        WEBHOOK_PORT="8081",
+        LOG_FORMAT="JSON",
+        SEND_RATE="20",
+    )
+    assert loaded.admin_ids == {11, 12} and loaded.staff_chat_id == -1001234567890
+    assert loaded.retention_days == 400 and loaded.send_rate == 20.0
+    assert (loaded.webhook_port, loaded.webhook_host, loaded.log_format) == (
+        8081,
+        "127.0.0.1",
+        "json",
+    )
+    assert "webhook-secret" not in repr(loaded)  # the secret never prints
