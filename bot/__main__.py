@@ -211,8 +211,10 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 return 2
             from bot.runner import run_webhook
+            from bot.tuning import serving_event_loop
 
-            asyncio.run(run_webhook(settings))
+            with serving_event_loop() as runner:
+                runner.run(run_webhook(settings))
         elif command == "console" or settings.console_mode:
             from bot.register_cli import load_demo, register_is_empty
             from bot.runner import run_console
@@ -230,8 +232,10 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run_console(settings))
         else:
             from bot.runner import run_polling
+            from bot.tuning import serving_event_loop
 
-            asyncio.run(run_polling(settings))
+            with serving_event_loop() as runner:
+                runner.run(run_polling(settings))
     except (KnowledgeBaseError, ChecklistError) as exc:
         print(f"Knowledge base error: {exc}", file=sys.stderr)
         return 3
