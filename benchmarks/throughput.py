@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from pathlib import Path
 import aiohttp
 
 from benchmarks.stats import percentile
-from tests.telegram_standin import BOT_TOKEN, BotApiStandIn
+from tests.telegram_standin import BotApiStandIn, bot_environment, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "benchmark-webhook-secret-0123456789"
@@ -49,12 +48,6 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -121,20 +114,11 @@ class Scenario:
 
 
 def base_env(standin: BotApiStandIn, scenario: Scenario, data_dir: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("BOT_", "WEBHOOK_", "DATABASE_", "REDIS_", "STAFF_", "ADMIN_"))
-    }
-    env.update(
-        BOT_TOKEN=BOT_TOKEN,
-        TELEGRAM_API_BASE=standin.base_url,
-        PSEUDONYM_SECRET="benchmark-pseudonym-secret-0123456789",
-        REGISTER_SECRET="benchmark-register-secret-0123456789",
-        DATA_DIR=str(data_dir),
+    env = bot_environment(
+        standin,
+        data_dir,
         DATABASE_URL=scenario.database_url,
-        LOG_LEVEL="INFO",  # one structured line per update, as in production
-        LOG_FORMAT="json",
+        # one structured line per update (LOG_LEVEL=INFO), as in production
         SEND_RATE="1000",  # the stand-in has no broadcast limit; pacing is measured elsewhere
         WEBHOOK_SECRET=SECRET,
     )

@@ -11,6 +11,7 @@ import re
 import tempfile
 import uuid
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 
 from aiogram import F, Router
@@ -436,8 +437,6 @@ async def _republish(faq_library: FaqLibrary, faq_changes: FaqChangeRepository) 
 
 
 def _html(text: str) -> str:
-    from html import escape
-
     return escape(text)
 
 
@@ -501,8 +500,6 @@ async def new_entry_text(message: Message, state: FSMContext) -> None:
 
 
 def _preview(data: dict) -> FaqEntry:
-    from html import escape
-
     return FaqEntry(
         id="preview",
         question=data["question"],

@@ -7,6 +7,7 @@ import re
 import tomllib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from html import escape
 from pathlib import Path
 
 from knowledge.money import format_bgn_with_eur
@@ -161,8 +162,6 @@ def staff_entry_id(change_id_hint: str) -> str:
 def apply_changes(base: KnowledgeBase, changes: Sequence[FaqChange]) -> KnowledgeBase:
     """The TOML content with staff's published changes on top, in the order they were made.
     A phrasing for an entry that no longer exists is skipped rather than failing start-up."""
-    from html import escape
-
     entries = {e.id: e for e in base.entries}
     order = [e.id for e in base.entries]
     for change in changes:

@@ -19,24 +19,24 @@ class FaqLibrary:
     update being answered meanwhile keeps a consistent one."""
 
     def __init__(
-        self, base: KnowledgeBase, normalizer: BulgarianNormalizer, thresholds: MatchThresholds
+        self,
+        base: KnowledgeBase,
+        normalizer: BulgarianNormalizer,
+        thresholds: MatchThresholds,
+        base_matcher: FaqMatcher | None = None,
     ) -> None:
         self.base = base
         self.normalizer = normalizer
         self.thresholds = thresholds
-        self.matcher = self._base_matcher = FaqMatcher(base, normalizer, thresholds)
+        self._base_matcher = base_matcher or FaqMatcher(base, normalizer, thresholds)
+        self.matcher = self._base_matcher
         self.applied_change_id = 0
         self._next_poll = 0.0
 
     def fork(self) -> FaqLibrary:
-        """A library of its own (one per dispatcher) that starts from this one's content."""
-        twin = FaqLibrary.__new__(FaqLibrary)
-        twin.base, twin.normalizer, twin.thresholds = self.base, self.normalizer, self.thresholds
-        twin.matcher = self._base_matcher
-        twin._base_matcher = self._base_matcher
-        twin.applied_change_id = 0
-        twin._next_poll = 0.0
-        return twin
+        """A library of its own (one per dispatcher) that starts from this one's content, sharing
+        its matcher of the TOML content (matchers are never changed, only replaced)."""
+        return FaqLibrary(self.base, self.normalizer, self.thresholds, self._base_matcher)
 
     def apply(self, changes: Sequence[FaqChange]) -> None:
         """Rebuild from the TOML content plus every published change (in order)."""

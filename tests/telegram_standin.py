@@ -30,12 +30,14 @@ import itertools
 import json
 import logging
 import mimetypes
+import os
 import re
 import secrets
+import socket
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
 from aiohttp import ClientSession, ClientTimeout, web
@@ -690,19 +692,28 @@ class BotApiStandIn:
         after: int = 0,
     ) -> SentMessage:
         """The first sent message from index `after` on that matches the predicate."""
+        return await self._first(self.sent, "message", predicate, timeout, after)
 
+    async def _first(
+        self,
+        records: list[SentMessage],
+        what: str,
+        predicate: Callable[[SentMessage], bool] | None,
+        timeout: float,
+        after: int,
+    ) -> SentMessage:
         def find() -> SentMessage | None:
-            for sent in self.sent[after:]:
-                if predicate is None or predicate(sent):
-                    return sent
+            for record in records[after:]:
+                if predicate is None or predicate(record):
+                    return record
             return None
 
         try:
             return await self._records_changed.wait_until(find, timeout)
         except TimeoutError:
             raise TimeoutError(
-                f"no matching message within {timeout} s; sent from #{after}: "
-                f"{self._describe(self.sent[after:])}"
+                f"no matching {what} within {timeout} s; from #{after}: "
+                f"{self._describe(records[after:])}"
             ) from None
 
     async def wait_for_count(
@@ -730,20 +741,7 @@ class BotApiStandIn:
         after: int = 0,
     ) -> SentMessage:
         """Like wait_for(), over `edits` (editMessageText / editMessageReplyMarkup)."""
-
-        def find() -> SentMessage | None:
-            for edit in self.edits[after:]:
-                if predicate is None or predicate(edit):
-                    return edit
-            return None
-
-        try:
-            return await self._records_changed.wait_until(find, timeout)
-        except TimeoutError:
-            raise TimeoutError(
-                f"no matching edit within {timeout} s; edits from #{after}: "
-                f"{self._describe(self.edits[after:])}"
-            ) from None
+        return await self._first(self.edits, "edit", predicate, timeout, after)
 
     async def wait_for_call(
         self,
@@ -1371,3 +1369,35 @@ class BotApiStandIn:
             "file_size": stored.file_size,
             "file_path": stored.file_path,
         }
+
+
+# -- running the real bot against the stand-in ----------------------------------------------------
+
+# Settings a developer's shell may carry that must not leak into a bot started against the stand-in.
+_BOT_SETTING_PREFIXES = ("BOT_", "WEBHOOK_", "DATABASE_", "REDIS_", "STAFF_", "ADMIN_")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def bot_environment(standin: BotApiStandIn, data_dir: Path, **settings: str) -> dict[str, str]:
+    """The environment for `python -m bot` talking to this stand-in: the process environment
+    without the bot's own settings, the stand-in's token and address, throwaway secrets, and
+    structured logs; `settings` add or override."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_BOT_SETTING_PREFIXES)}
+    env.update(
+        BOT_TOKEN=standin.token,
+        TELEGRAM_API_BASE=standin.base_url,
+        PSEUDONYM_SECRET="standin-pseudonym-secret-0123456789",
+        REGISTER_SECRET="standin-register-secret-0123456789",
+        DATA_DIR=str(data_dir),
+        LOG_LEVEL="INFO",
+        LOG_FORMAT="json",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(settings)
+    return env

@@ -6,10 +6,8 @@ Every process started here is stopped here."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -22,7 +20,7 @@ import pytest
 from handlers import texts
 from tests.flows.test_documents_flow import FULL_CPO_PACKAGE
 from tests.pdfs import text_pdf
-from tests.telegram_standin import BOT_TOKEN, BotApiStandIn
+from tests.telegram_standin import BOT_TOKEN, BotApiStandIn, bot_environment, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 USER = 424_242
@@ -30,30 +28,8 @@ WEBHOOK_SECRET = "e2e-webhook-secret-0123456789"
 PACKAGE = FULL_CPO_PACKAGE[:6]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def bot_env(tmp_path: Path, standin: BotApiStandIn, **extra: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("BOT_", "WEBHOOK_", "DATABASE_", "REDIS_", "STAFF_", "ADMIN_"))
-    }
-    env.update(
-        BOT_TOKEN=BOT_TOKEN,
-        TELEGRAM_API_BASE=standin.base_url,
-        PSEUDONYM_SECRET="e2e-pseudonym-secret-0123456789",
-        REGISTER_SECRET="e2e-register-secret-0123456789",
-        DATA_DIR=str(tmp_path / "data"),
-        LOG_LEVEL="INFO",
-        LOG_FORMAT="json",
-        PYTHONUNBUFFERED="1",
-    )
-    env.update(extra)
-    return env
+    return bot_environment(standin, tmp_path / "data", **extra)
 
 
 def demo_register(env: dict[str, str]) -> tuple[str, str]:
