@@ -33,8 +33,12 @@ class FaqEntry:
     answer_html: str  # fees already rendered with their euro conversion
     legal_basis: str
     sources: tuple[str, ...]
-    reviewed: dt.date
+    reviewed: dt.date  # when the entry's facts were last checked against the cited source
     source_file: str = ""
+    valid_from: dt.date | None = None  # the date a law change made these facts true
+    # Entries that answer the same question (e.g. a ЦПО and a ЦИПО fee table both saying how to
+    # pay) share a group: they do not count as rivals when the matcher weighs its confidence.
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,14 @@ def _entry_from_table(table: dict[str, object], where: str) -> FaqEntry:
     reviewed = table["reviewed"]
     if not isinstance(reviewed, dt.date) or isinstance(reviewed, dt.datetime):
         raise KnowledgeBaseError(f"{where}: 'reviewed' must be a date like 2026-11-25")
+    valid_from = table.get("valid_from")
+    if valid_from is not None and (
+        not isinstance(valid_from, dt.date) or isinstance(valid_from, dt.datetime)
+    ):
+        raise KnowledgeBaseError(f"{where}: 'valid_from' must be a date like 2024-03-29")
+    group = table.get("group")
+    if group is not None and (not isinstance(group, str) or not _ID.match(group)):
+        raise KnowledgeBaseError(f"{where}: 'group' must be lowercase latin letters and dashes")
     sources = _as_str_list(table["sources"], where, "sources")
     if not all(s.startswith(("https://", "http://")) for s in sources):
         raise KnowledgeBaseError(f"{where}: every source must be a URL")
@@ -101,6 +113,8 @@ def _entry_from_table(table: dict[str, object], where: str) -> FaqEntry:
         sources=sources,
         reviewed=reviewed,
         source_file=where.split(":")[0],
+        valid_from=valid_from,
+        group=group,
     )
 
 
