@@ -7,7 +7,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.matcher import Answer, Candidate, FaqMatcher, MatchThresholds, Suggest, decide
+from knowledge.matcher import (
+    Answer,
+    Assessment,
+    Clarify,
+    FaqMatcher,
+    MatchResult,
+    MatchThresholds,
+    Suggest,
+    decide,
+)
 
 GOLDEN_FILE = Path(__file__).resolve().parent.parent / "tests" / "golden" / "faq_golden.tsv"
 OUT_OF_SCOPE = "-"
@@ -17,6 +26,7 @@ OUT_OF_SCOPE = "-"
 class GoldenRow:
     question: str
     expected: str | None  # None: out of scope
+    style: str = ""  # how it was written: conv, frag, typo, latin, long, formal, synonym, chat
 
 
 def load_golden(path: Path = GOLDEN_FILE) -> list[GoldenRow]:
@@ -26,6 +36,7 @@ def load_golden(path: Path = GOLDEN_FILE) -> list[GoldenRow]:
             GoldenRow(
                 r["question"],
                 None if r["expected"].strip() == OUT_OF_SCOPE else r["expected"].strip(),
+                (r.get("style") or "").strip(),
             )
             for r in reader
         ]
@@ -37,30 +48,38 @@ class Evaluation:
     out_of_scope: int = 0
     answered_right: int = 0
     answered_wrong: int = 0  # confident, wrong entry: the worst outcome
+    clarified_with_right: int = 0  # "ЦПО or ЦИПО?" with the right entry behind one button
     suggested_with_right: int = 0
+    suggested: int = 0  # in scope, suggestions (with or without the right entry)
     missed: int = 0  # unknown, or suggestions without the right entry
+    unknown: int = 0  # in scope, "I do not know"
     oos_answered: int = 0  # out of scope, yet a confident answer
     oos_suggested: int = 0
     top1_right: int = 0
     failures: list[tuple[str, str | None, str]] | None = None
 
+    def _share(self, count: int) -> float:
+        return count / self.in_scope if self.in_scope else 0.0
+
     @property
     def accuracy(self) -> float:
         """Share of in-scope questions answered confidently with the right entry."""
-        return self.answered_right / self.in_scope if self.in_scope else 0.0
+        return self._share(self.answered_right)
+
+    @property
+    def wrong_rate(self) -> float:
+        return self._share(self.answered_wrong)
 
     @property
     def reach(self) -> float:
         """Share of in-scope questions where the right entry was answered or offered."""
-        return (
-            (self.answered_right + self.suggested_with_right) / self.in_scope
-            if self.in_scope
-            else 0.0
+        return self._share(
+            self.answered_right + self.clarified_with_right + self.suggested_with_right
         )
 
     @property
     def top1(self) -> float:
-        return self.top1_right / self.in_scope if self.in_scope else 0.0
+        return self._share(self.top1_right)
 
     @property
     def false_confident_rate(self) -> float:
@@ -72,54 +91,80 @@ class Evaluation:
     def oos_false_confident_rate(self) -> float:
         return self.oos_answered / self.out_of_scope if self.out_of_scope else 0.0
 
+    def add(self, other: Evaluation) -> None:
+        for name in self.__dataclass_fields__:
+            if name == "failures":
+                (self.failures or []).extend(other.failures or [])
+            else:
+                setattr(self, name, getattr(self, name) + getattr(other, name))
+
     def summary(self) -> str:
         return (
             f"in-scope {self.in_scope}, out-of-scope {self.out_of_scope}; "
-            f"confident accuracy {self.accuracy:.1%}, reached (answer or suggestion) {self.reach:.1%}, "
-            f"top-1 {self.top1:.1%}; wrong confident answers {self.answered_wrong}, "
+            f"confident-correct {self.accuracy:.1%}, confident-wrong {self.wrong_rate:.1%}, "
+            f"clarify {self._share(self.clarified_with_right):.1%}, "
+            f"suggest {self._share(self.suggested):.1%}, unknown {self._share(self.unknown):.1%}, "
+            f"reached (answer, clarify or <=3 suggestions) {self.reach:.1%}, top-1 {self.top1:.1%}; "
             f"out-of-scope answered {self.oos_answered}/{self.out_of_scope} "
-            f"({self.oos_false_confident_rate:.1%}); false-confident rate {self.false_confident_rate:.1%}"
+            f"({self.oos_false_confident_rate:.1%})"
         )
+
+
+def score_result(
+    ev: Evaluation, row: GoldenRow, result: MatchResult, top1: str | None
+) -> None:
+    """Count one question's outcome into `ev`."""
+    got = result.entry.id if isinstance(result, Answer) else None
+    offered = [c.entry.id for c in result.candidates] if isinstance(result, Suggest) else []
+    options = [c.entry.id for c in result.options] if isinstance(result, Clarify) else []
+    failures = ev.failures if ev.failures is not None else []
+    if row.expected is None:
+        ev.out_of_scope += 1
+        if got:
+            ev.oos_answered += 1
+            failures.append((row.question, None, f"answered {got}"))
+        elif offered or options:
+            ev.oos_suggested += 1
+        return
+    ev.in_scope += 1
+    ev.top1_right += top1 == row.expected
+    if got == row.expected:
+        ev.answered_right += 1
+    elif got:
+        ev.answered_wrong += 1
+        failures.append((row.question, row.expected, f"answered {got}"))
+    elif row.expected in options:
+        ev.clarified_with_right += 1
+    elif offered:
+        ev.suggested += 1
+        if row.expected in offered:
+            ev.suggested_with_right += 1
+        else:
+            ev.missed += 1
+            failures.append((row.question, row.expected, f"offered {offered}"))
+    else:
+        ev.unknown += 1
+        ev.missed += 1
+        failures.append((row.question, row.expected, f"{type(result).__name__.lower()} {options}"))
 
 
 def evaluate(
     matcher: FaqMatcher,
     rows: Iterable[GoldenRow],
-    rankings: Iterable[list[Candidate] | None] | None = None,
+    assessments: Iterable[Assessment] | None = None,
     thresholds: MatchThresholds | None = None,
 ) -> Evaluation:
-    """Score the matcher on golden rows (rankings may be precomputed for threshold sweeps)."""
+    """Score the matcher on golden rows (assessments may be precomputed for model sweeps)."""
     ev = Evaluation(failures=[])
     rows = list(rows)
     thresholds = thresholds or matcher.thresholds
-    rankings = (
-        list(rankings) if rankings is not None else [matcher.rank(r.question, 3) for r in rows]
+    assessments = (
+        list(assessments)
+        if assessments is not None
+        else [matcher.assess(r.question) for r in rows]
     )
-    for row, ranked in zip(rows, rankings, strict=True):
-        result = decide(ranked, thresholds)
-        ranked = ranked or []
-        got = result.entry.id if isinstance(result, Answer) else None
-        offered = [c.entry.id for c in result.candidates] if isinstance(result, Suggest) else []
-        if row.expected is None:
-            ev.out_of_scope += 1
-            if got:
-                ev.oos_answered += 1
-                ev.failures.append((row.question, None, f"answered {got}"))
-            elif offered:
-                ev.oos_suggested += 1
-            continue
-        ev.in_scope += 1
-        ev.top1_right += bool(ranked and ranked[0].entry.id == row.expected)
-        if got == row.expected:
-            ev.answered_right += 1
-        elif got:
-            ev.answered_wrong += 1
-            ev.failures.append((row.question, row.expected, f"answered {got}"))
-        elif row.expected in offered:
-            ev.suggested_with_right += 1
-        else:
-            ev.missed += 1
-            ev.failures.append(
-                (row.question, row.expected, f"offered {offered}" if offered else "unknown")
-            )
+    for row, assessment in zip(rows, assessments, strict=True):
+        result = decide(assessment, thresholds, matcher.side_of)
+        top1 = assessment.ranked[0].entry.id if assessment.ranked else None
+        score_result(ev, row, result, top1)
     return ev

@@ -1,28 +1,35 @@
-"""Which FAQ entry answers a question: answer, suggest a few, or say honestly that we do not know.
+"""Which FAQ entry answers a question: answer, ask which centre, suggest a few, or say honestly
+that we do not know.
 
-Scoring, in two stages:
+Two decisions, two signals:
 
-1. Weighted word overlap on normalized stems (inverted index, IDF weights over entries). A query
-   word that is not in the vocabulary is first corrected to the closest known stem with
-   rapidfuzz's ``fuzz.ratio`` (plain edit similarity: a typo changes a letter or two, it does not
-   reorder a word); words that stay unknown keep their weight, so a question about something else
-   ("шофьорска книжка") cannot reach a confident answer on one shared word.
-2. The best candidates are re-scored against each phrasing with rapidfuzz's
-   ``fuzz.token_sort_ratio`` on the stem strings: order-insensitive (Bulgarian word order is free)
-   but, unlike ``token_set_ratio``, it does not give 100 to a query that is a mere subset.
+1. **Ranking** — which entry fits best. Weighted word overlap on normalized stems (inverted index,
+   IDF weights over entries); a query word that is not in the vocabulary is first corrected to the
+   closest known word with rapidfuzz's ``fuzz.ratio`` (a typo changes a letter or two). The best
+   phrasings are re-scored with ``fuzz.token_sort_ratio`` on the stem strings (order-insensitive:
+   Bulgarian word order is free). The answers' own text adds a little (a user may ask with words
+   only the answer uses).
+2. **Deciding** — two small logistic models over the same features of the ranking (coverage of
+   the question, lead over the best rival entry, words nobody in the knowledge base uses, words of
+   other authorities' domains, ...): the *domain gate* gives the probability that the question is
+   about НАПОО's work at all, the *confidence* the probability that the top entry is the right
+   one. Their weights and thresholds live in ``knowledge/data/matcher.toml``; they are fitted and
+   cross-validated on the golden table by ``benchmarks/fit_matcher.py`` (scikit-learn there;
+   here a dot product, so serving needs no learning library).
 
-The thresholds that turn a score into answer / suggest / unknown live in
-``knowledge/data/matcher.toml`` and are set from the golden table (tests/golden), see
-benchmarks/tune_thresholds.py.
+Entries that answer the same question share a ``group`` and are not rivals. When the two best
+entries differ only in being about ЦПО or ЦИПО and the question names neither, the user is asked
+which centre they mean.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +38,26 @@ from rapidfuzz import fuzz, process
 from knowledge.faq import FaqEntry
 from knowledge.normalize import BulgarianNormalizer
 
-THRESHOLDS_FILE = Path(__file__).parent / "data" / "matcher.toml"
+DATA_DIR = Path(__file__).parent / "data"
+THRESHOLDS_FILE = DATA_DIR / "matcher.toml"
+DOMAIN_FILE = DATA_DIR / "domain.toml"
+
+# The features both models read, in this order (benchmarks/fit_matcher.py fits their weights).
+FEATURES = (
+    "top",  # ranking score of the best entry, [0, 1]
+    "lead",  # its lead over the best entry outside its group
+    "query_cover",  # share of the question's weight the best entry's phrasing covers
+    "phrase_similarity",  # rapidfuzz similarity of the question to that phrasing
+    "answer_cover",  # share of the question's words found in the best entry's answer
+    "known_share",  # share of the question's words the knowledge base knows at all
+    "anchor",  # names the agency's domain (ЦПО, свидетелство, ...)
+    "other_domain",  # names another authority's domain (лиценз за такси, автошкола, ...)
+    "contrast_conflict",  # asks about ЦПО but the best entry is about ЦИПО, or the reverse
+    "log_words",  # log(1 + content words)
+)
+
+
+# -- results ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +69,17 @@ class Candidate:
 @dataclass(frozen=True, slots=True)
 class Answer:
     entry: FaqEntry
-    score: float
+    score: float  # the confidence that this is the right entry
     runners_up: tuple[Candidate, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Clarify:
+    """The same question has an answer for ЦПО and one for ЦИПО: ask which the user means."""
+
+    options: tuple[Candidate, ...]  # in the order of `labels`
+    labels: tuple[str, ...]  # the contrast words, e.g. ("ЦПО", "ЦИПО")
+    score: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,33 +93,99 @@ class Unknown:
     score: float
     closest: tuple[Candidate, ...] = ()  # for staff reviewing unanswered questions
     empty: bool = False  # nothing left after normalization (greeting, emoji, punctuation)
+    out_of_domain: bool = False  # the gate says the question is not about НАПОО's work
 
 
-MatchResult = Answer | Suggest | Unknown
+MatchResult = Answer | Clarify | Suggest | Unknown
 
 
-@dataclass(frozen=True, slots=True)
+# -- the decision models -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogisticModel:
+    """p = sigmoid(bias + weights · (features - mean) / scale), fitted outside the bot."""
+
+    weights: np.ndarray
+    bias: float
+    mean: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, object]) -> LogisticModel:
+        def vector(name: str, default: float) -> np.ndarray:
+            values = table.get(name, {})
+            assert isinstance(values, Mapping)
+            return np.array([float(values.get(f, default)) for f in FEATURES])
+
+        return cls(vector("weights", 0.0), float(table.get("bias", 0.0)),  # type: ignore[arg-type]
+                   vector("mean", 0.0), vector("scale", 1.0))
+
+    def probability(self, features: np.ndarray) -> float:
+        z = self.bias + float(self.weights @ ((features - self.mean) / self.scale))
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+@dataclass(frozen=True)
 class MatchThresholds:
-    answer: float  # top score needed for a confident answer
-    margin: float  # ... and its lead over the best other entry
-    suggest: float  # lowest score offered as "did you mean"
+    gate: LogisticModel
+    confidence: LogisticModel
+    gate_answer: float  # gate probability needed to answer (or ask which centre)
+    confidence_answer: float  # confidence needed to answer
+    gate_suggest: float  # below this the question is out of our domain: no suggestions
+    suggest: float = 0.3  # lowest ranking score offered as "did you mean"
     max_suggestions: int = 3
     # Words that exclude each other: a question about ЦИПО is not answered by a ЦПО-only entry.
-    contrasts: tuple[frozenset[str], ...] = ()
+    contrasts: tuple[tuple[str, ...], ...] = ()
     contrast_penalty: float = 0.7
+    answer_share: float = 0.1  # weight of the answers' own text in the ranking
+    unknown_word_weight: float = 0.6  # a word nobody uses, relative to the rarest known word
+    clarify_ratio: float = 0.8  # the second option's score relative to the first, to ask
 
     @classmethod
     def load(cls, path: Path = THRESHOLDS_FILE) -> MatchThresholds:
         with path.open("rb") as fh:
-            data = tomllib.load(fh)["thresholds"]
+            data = tomllib.load(fh)
+        t = data["thresholds"]
         return cls(
-            answer=float(data["answer"]),
-            margin=float(data["margin"]),
-            suggest=float(data["suggest"]),
-            max_suggestions=int(data.get("max_suggestions", 3)),
-            contrasts=tuple(frozenset(g) for g in data.get("contrasts", [])),
-            contrast_penalty=float(data.get("contrast_penalty", 0.7)),
+            gate=LogisticModel.from_table(data.get("gate", {})),
+            confidence=LogisticModel.from_table(data.get("confidence", {})),
+            gate_answer=float(t["gate_answer"]),
+            confidence_answer=float(t["confidence_answer"]),
+            gate_suggest=float(t["gate_suggest"]),
+            suggest=float(t.get("suggest", 0.3)),
+            max_suggestions=int(t.get("max_suggestions", 3)),
+            contrasts=tuple(tuple(g) for g in t.get("contrasts", [])),
+            contrast_penalty=float(t.get("contrast_penalty", 0.7)),
+            answer_share=float(t.get("answer_share", 0.1)),
+            unknown_word_weight=float(t.get("unknown_word_weight", 0.6)),
+            clarify_ratio=float(t.get("clarify_ratio", 0.8)),
         )
+
+
+@dataclass(frozen=True)
+class DomainWords:
+    anchors: tuple[str, ...] = ()
+    other_domains: tuple[str, ...] = ()
+
+    @classmethod
+    def load(cls, path: Path = DOMAIN_FILE) -> DomainWords:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+        return cls(tuple(data.get("anchors", ())), tuple(data.get("other_domains", ())))
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """What the matcher saw in a question: the ranking and the features the models read."""
+
+    ranked: tuple[Candidate, ...]
+    features: np.ndarray | None  # None when the question has no content words
+    rival: Candidate | None = None  # the best entry outside the top entry's group
+    asked_contrasts: frozenset[str] = field(default_factory=frozenset)
+
+
+# -- the matcher -------------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
@@ -95,17 +196,16 @@ class _Doc:
     text: str  # sorted stems joined, for rapidfuzz
 
 
-# How far a query word may be from a known stem and still count as a typo of it: one letter in
+# How far a query word may be from a known word and still count as a typo of it: one letter in
 # six ("лиценс" -> "лиценз", 83) is a typo; "тханкс" -> "такс" (80) is another word.
 TYPO_CUTOFF = 82.0
-# Weight of a word no entry uses, relative to the rarest known word.
-UNKNOWN_WORD_WEIGHT = 1.0
-# Exponents of the blend of question coverage and phrasing coverage.
+# Exponent of the blend of question coverage and phrasing coverage.
 QUERY_COVERAGE_EXPONENT = 0.65
-# Share of the final score that comes from rapidfuzz string similarity (stage 2).
+# Share of the ranking score that comes from rapidfuzz string similarity.
 STRING_SHARE = 0.25
-# Candidates re-scored in stage 2.
+# Candidates re-scored with rapidfuzz.
 RESCORE_LIMIT = 40
+_TAGS = re.compile(r"<[^>]+>")
 
 
 class FaqMatcher:
@@ -114,10 +214,12 @@ class FaqMatcher:
         entries: Iterable[FaqEntry],
         normalizer: BulgarianNormalizer,
         thresholds: MatchThresholds,
+        domain: DomainWords | None = None,
     ) -> None:
         self.entries: tuple[FaqEntry, ...] = tuple(entries)
         self.normalizer = normalizer
         self.thresholds = thresholds
+        self.domain = domain if domain is not None else DomainWords.load()
         entry_stems: list[set[str]] = []
         raw_docs: list[tuple[int, frozenset[str]]] = []
         surface_to_stem: dict[str, str] = {}
@@ -131,43 +233,47 @@ class FaqMatcher:
                     raw_docs.append((index, stems))
                     all_stems |= stems
             entry_stems.append(all_stems)
-        document_frequency: dict[str, int] = defaultdict(int)
-        for stems in entry_stems:
-            for stem in stems:
-                document_frequency[stem] += 1
         n = max(len(self.entries), 1)
-        self._idf = {
-            stem: math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-            for stem, df in document_frequency.items()
-        }
-        # A word nobody wrote in any entry is at least as telling as the rarest known word.
-        self._unknown_idf = UNKNOWN_WORD_WEIGHT * (
-            math.log(1.0 + (n + 0.5) / 0.5) if self.entries else 1.0
-        )
+        self._idf = _idf(entry_stems, n)
+        self._max_idf = math.log(1.0 + (n + 0.5) / 0.5)
         self._docs = [
             _Doc(i, stems, sum(self._idf[s] for s in stems), " ".join(sorted(stems)))
             for i, stems in raw_docs
         ]
-        postings: dict[str, list[int]] = defaultdict(list)
-        for doc_index, doc in enumerate(self._docs):
-            for stem in doc.stems:
-                postings[stem].append(doc_index)
-        self._postings = {stem: np.array(ids, dtype=np.int64) for stem, ids in postings.items()}
+        self._postings = _postings((doc.stems for doc in self._docs))
         self._doc_weights = np.array([doc.weight for doc in self._docs], dtype=float)
+        self._doc_entry = np.array([doc.entry_index for doc in self._docs], dtype=np.int64)
         self._vocabulary = list(self._idf)
         # Typos are corrected on whole words: a mistyped word's stem can be cut oddly.
         self._surface_to_stem = surface_to_stem
         self._surfaces = list(surface_to_stem)
+
+        # The answers' own words: a second, lighter index per entry.
+        answer_stems = [
+            frozenset(normalizer.tokens(_TAGS.sub(" ", e.answer_html))) for e in self.entries
+        ]
+        self._answer_idf = _idf(answer_stems, n)
+        self._answer_postings = _postings(answer_stems)
+
         self._contrasts = tuple(
-            frozenset(normalizer.tokens(word)[0] for word in group if normalizer.tokens(word))
+            tuple(normalizer.tokens(word)[0] for word in group if normalizer.tokens(word))
             for group in thresholds.contrasts
         )
-        self._by_id = {e.id: e for e in self.entries}
-        contrast_tokens = frozenset().union(*self._contrasts) if self._contrasts else frozenset()
+        contrast_tokens = {t for group in self._contrasts for t in group}
         self._has_token = {
             token: np.array([token in doc.stems for doc in self._docs], dtype=bool)
             for token in contrast_tokens
         }
+        # Which contrast word an entry is about, from its title ("… на ЦИПО?"): for clarifying.
+        self._entry_side: list[str | None] = []
+        for entry in self.entries:
+            title = set(normalizer.tokens(entry.question))
+            sides = [t for group in self._contrasts for t in group if t in title]
+            self._entry_side.append(sides[0] if len(sides) == 1 else None)
+        self._anchor_phrases = _phrases(normalizer, self.domain.anchors)
+        self._other_phrases = _phrases(normalizer, self.domain.other_domains)
+        self._by_id = {e.id: e for e in self.entries}
+        self._index_of = {e.id: i for i, e in enumerate(self.entries)}
 
     # -- public API -------------------------------------------------------------------------
 
@@ -175,70 +281,152 @@ class FaqMatcher:
         return self._by_id.get(entry_id)
 
     def match(self, question: str) -> MatchResult:
-        ranked = self.rank(question, limit=max(self.thresholds.max_suggestions, 3))
-        return decide(ranked, self.thresholds)
+        return decide(self.assess(question), self.thresholds, self.side_of)
 
     def rank(self, question: str, limit: int = 5) -> list[Candidate] | None:
-        """Best entries with scores in [0, 1]; None when the question has no content words."""
+        """Best entries with ranking scores in [0, 1]; None when the question has no content."""
+        assessment = self.assess(question, limit)
+        return None if assessment.features is None else list(assessment.ranked)
+
+    def assess(self, question: str, limit: int = 5) -> Assessment:
         query = self._query_weights(question)
         if not query:
-            return None
+            return Assessment((), None)
+        t = self.thresholds
         query_weight = sum(weight for weight, _ in query.values())
         # Vectorised over all phrasings: what share of the question each covers, and of itself.
         matched = np.zeros(len(self._docs))
         matched_idf = np.zeros(len(self._docs))
+        answer_matched = np.zeros(len(self.entries))
+        answer_weight = 0.0
+        known = 0
         for stem, (weight, similarity) in query.items():
             postings = self._postings.get(stem)
             if postings is not None:
                 matched[postings] += weight * similarity
                 matched_idf[postings] += self._idf[stem]
-        candidates = np.flatnonzero(matched)
-        if candidates.size == 0:
-            return []
-        query_coverage = matched[candidates] / query_weight
-        doc_coverage = matched_idf[candidates] / self._doc_weights[candidates]
-        scores = _blend(query_coverage, doc_coverage)
-        penalised = self._contradicting_docs(frozenset(query))
-        if penalised is not None:
-            penalty = self.thresholds.contrast_penalty
-            scores = np.where(penalised[candidates], scores * penalty, scores)
-        # Best first; ties broken by phrasing order so results are deterministic.
-        order = np.lexsort((candidates, -scores))[:RESCORE_LIMIT]
-        coarse = [(float(scores[i]), int(candidates[i])) for i in order]
-        query_text = " ".join(sorted(query))
-        best: dict[int, float] = {}
-        for overlap_score, doc_index in coarse[:RESCORE_LIMIT]:
-            doc = self._docs[doc_index]
-            similarity = fuzz.token_sort_ratio(query_text, doc.text) / 100.0
-            score = (1 - STRING_SHARE) * overlap_score + STRING_SHARE * similarity
-            if score > best.get(doc.entry_index, -1.0):
-                best[doc.entry_index] = score
+            answer_idf = self._answer_idf.get(stem, self._max_idf)
+            answer_weight += answer_idf
+            answer_postings = self._answer_postings.get(stem)
+            if answer_postings is not None:
+                answer_matched[answer_postings] += answer_idf
+            known += similarity > 0 or answer_postings is not None
+        answer_cover = answer_matched / answer_weight if answer_weight else answer_matched
+        asked = frozenset(query) & frozenset(self._has_token)
 
-        ordered = sorted(best.items(), key=lambda item: item[1], reverse=True)[:limit]
-        return [Candidate(self.entries[i], round(s, 4)) for i, s in ordered]
+        candidates = np.flatnonzero(matched)
+        best: dict[int, tuple[float, float, float]] = {}  # entry -> (score, cover, similarity)
+        if candidates.size:
+            query_coverage = matched[candidates] / query_weight
+            doc_coverage = matched_idf[candidates] / self._doc_weights[candidates]
+            scores = _blend(query_coverage, doc_coverage)
+            penalised = self._contradicting_docs(asked)
+            if penalised is not None:
+                scores = np.where(penalised[candidates], scores * t.contrast_penalty, scores)
+            # Best first; ties broken by phrasing order so results are deterministic.
+            order = np.lexsort((candidates, -scores))[:RESCORE_LIMIT]
+            query_text = " ".join(sorted(query))
+            for i in order:
+                doc = self._docs[int(candidates[i])]
+                similarity = fuzz.token_sort_ratio(query_text, doc.text) / 100.0
+                score = (1 - STRING_SHARE) * float(scores[i]) + STRING_SHARE * similarity
+                if score > best.get(doc.entry_index, (-1.0, 0.0, 0.0))[0]:
+                    best[doc.entry_index] = (score, float(query_coverage[i]), similarity)
+        # Entries whose answers alone mention the question's words still take part, lightly.
+        for index in np.flatnonzero(answer_cover >= 0.5):
+            best.setdefault(int(index), (0.0, 0.0, 0.0))
+        if not best:
+            return Assessment((), self._features(query, None, None, 0.0, known, asked), None, asked)
+        share = t.answer_share
+        ranked_all = sorted(
+            (
+                (min(1.0, (1 - share) * s + share * float(answer_cover[i])), i, cover, sim)
+                for i, (s, cover, sim) in best.items()
+            ),
+            key=lambda item: (-item[0], item[1]),
+        )
+        top_score, top_index, top_cover, top_similarity = ranked_all[0]
+        top_entry = self.entries[top_index]
+        rival = next(
+            (
+                Candidate(self.entries[i], round(s, 4))
+                for s, i, _, _ in ranked_all[1:]
+                if top_entry.group is None or self.entries[i].group != top_entry.group
+            ),
+            None,
+        )
+        ranked = tuple(Candidate(self.entries[i], round(s, 4)) for s, i, _, _ in ranked_all[:limit])
+        features = self._features(
+            query,
+            (top_score, top_cover, top_similarity, float(answer_cover[top_index])),
+            rival,
+            self._conflict(asked, top_index),
+            known,
+            asked,
+        )
+        return Assessment(ranked, features, rival, asked)
 
     # -- internals --------------------------------------------------------------------------
 
-    def _contradicting_docs(self, query: frozenset[str]) -> np.ndarray | None:
+    def side_of(self, entry: FaqEntry) -> str | None:
+        """The contrast word (ЦПО or ЦИПО) the entry is about, if it names exactly one."""
+        index = self._index_of.get(entry.id)
+        return None if index is None else self._entry_side[index]
+
+    def _conflict(self, asked: frozenset[str], entry_index: int) -> float:
+        side = self._entry_side[entry_index]
+        return float(bool(asked) and side is not None and side not in asked)
+
+    def _features(
+        self,
+        query: Mapping[str, tuple[float, float]],
+        top: tuple[float, float, float, float] | None,
+        rival: Candidate | None,
+        conflict: float,
+        known: int,
+        asked: frozenset[str],
+    ) -> np.ndarray:
+        stems = list(query)
+        anchor = _contains_any(stems, self._anchor_phrases)
+        other = _contains_any(stems, self._other_phrases)
+        top_score, cover, similarity, answer_cover = top or (0.0, 0.0, 0.0, 0.0)
+        lead = top_score - (rival.score if rival else 0.0)
+        return np.array(
+            [
+                top_score,
+                lead,
+                cover,
+                similarity,
+                answer_cover,
+                known / len(query),
+                float(anchor),
+                float(other),
+                conflict,
+                math.log1p(len(query)),
+            ]
+        )
+
+    def _contradicting_docs(self, asked: frozenset[str]) -> np.ndarray | None:
         """Mask of phrasings that name only another member of a contrast group the query uses."""
         mask = None
         for group in self._contrasts:
-            asked = query & group
-            if not asked:
+            asked_here = asked & set(group)
+            if not asked_here:
                 continue
             offered_other = np.zeros(len(self._docs), dtype=bool)
-            for token in group - asked:
+            for token in set(group) - asked_here:
                 offered_other |= self._has_token.get(token, False)
             offered_asked = np.zeros(len(self._docs), dtype=bool)
-            for token in asked:
+            for token in asked_here:
                 offered_asked |= self._has_token.get(token, False)
             group_mask = offered_other & ~offered_asked
             mask = group_mask if mask is None else mask | group_mask
         return mask
 
     def _query_weights(self, question: str) -> dict[str, tuple[float, float]]:
-        """stem -> (IDF weight, similarity to the known stem it stands for)."""
+        """stem -> (IDF weight, similarity to the known stem it stands for; 0 if unknown)."""
         weights: dict[str, tuple[float, float]] = {}
+        unknown_weight = self.thresholds.unknown_word_weight * self._max_idf
         for surface, stem in self.normalizer.analyze(question):
             if stem in self._idf:
                 weights[stem] = (self._idf[stem], 1.0)
@@ -249,8 +437,11 @@ class FaqMatcher:
                 previous = weights.get(known)
                 if previous is None or previous[1] < similarity:
                     weights[known] = (self._idf[known], similarity)
+            elif stem in self._answer_idf:
+                # Not in any phrasing, but the answers use it: a word of our domain.
+                weights.setdefault(stem, (min(self._answer_idf[stem], unknown_weight), 0.0))
             else:
-                weights.setdefault(stem, (self._unknown_idf, 0.0))
+                weights.setdefault(stem, (unknown_weight, 0.0))
         return weights
 
     def _correct_typo(self, surface: str, stem: str) -> tuple[str, float] | None:
@@ -274,20 +465,81 @@ class FaqMatcher:
         return best
 
 
-def decide(ranked: list[Candidate] | None, t: MatchThresholds) -> MatchResult:
-    """Turn a ranking into answer / suggest / unknown by the thresholds."""
-    if ranked is None:
+def decide(
+    assessment: Assessment,
+    t: MatchThresholds,
+    side_of: object = None,
+) -> MatchResult:
+    """Turn an assessment into answer / clarify / suggest / unknown with the fitted models."""
+    if assessment.features is None:
         return Unknown(score=0.0, empty=True)
-    if not ranked:
-        return Unknown(score=0.0)
+    ranked = assessment.ranked
+    gate = t.gate.probability(assessment.features)
+    if not ranked or gate < t.gate_suggest:
+        return Unknown(score=0.0, closest=ranked[:3], out_of_domain=gate < t.gate_suggest)
+    confidence = t.confidence.probability(assessment.features)
     top = ranked[0]
-    second = ranked[1].score if len(ranked) > 1 else 0.0
-    if top.score >= t.answer and top.score - second >= t.margin:
-        return Answer(top.entry, top.score, tuple(ranked[1:]))
+    if gate >= t.gate_answer and confidence >= t.confidence_answer:
+        return Answer(top.entry, round(confidence, 4), ranked[1:])
+    clarify = _clarify(assessment, t, side_of, confidence)
+    if clarify is not None and gate >= t.gate_answer:
+        return clarify
     close = tuple(c for c in ranked if c.score >= t.suggest)[: t.max_suggestions]
     if close:
-        return Suggest(close, top.score)
-    return Unknown(score=top.score, closest=tuple(ranked[:3]))
+        return Suggest(close, round(confidence, 4))
+    return Unknown(score=round(confidence, 4), closest=ranked[:3])
+
+
+def _clarify(
+    assessment: Assessment, t: MatchThresholds, side_of: object, confidence: float
+) -> Clarify | None:
+    """The two best entries are one question asked of ЦПО and of ЦИПО, and the user named neither."""
+    if not callable(side_of) or assessment.asked_contrasts or len(assessment.ranked) < 2:
+        return None
+    first, second = assessment.ranked[0], assessment.ranked[1]
+    if second.score < t.clarify_ratio * first.score or first.score < t.suggest:
+        return None
+    sides = side_of(first.entry), side_of(second.entry)
+    for group in t.contrasts:
+        stems = [s.casefold() for s in group]
+        if None in sides or sides[0] == sides[1]:
+            return None
+        if all(s in stems for s in sides):
+            by_side = {sides[0]: first, sides[1]: second}
+            order = [s for s in stems if s in by_side]
+            labels = tuple(group[stems.index(s)] for s in order)
+            return Clarify(tuple(by_side[s] for s in order), labels, round(confidence, 4))
+    return None
+
+
+def _idf(stem_sets: Iterable[Iterable[str]], n: int) -> dict[str, float]:
+    document_frequency: dict[str, int] = defaultdict(int)
+    for stems in stem_sets:
+        for stem in set(stems):
+            document_frequency[stem] += 1
+    return {
+        stem: math.log(1.0 + (n - df + 0.5) / (df + 0.5)) for stem, df in document_frequency.items()
+    }
+
+
+def _postings(stem_sets: Iterable[Iterable[str]]) -> dict[str, np.ndarray]:
+    postings: dict[str, list[int]] = defaultdict(list)
+    for index, stems in enumerate(stem_sets):
+        for stem in stems:
+            postings[stem].append(index)
+    return {stem: np.array(ids, dtype=np.int64) for stem, ids in postings.items()}
+
+
+def _phrases(normalizer: BulgarianNormalizer, words: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(p for p in (tuple(normalizer.tokens(w)) for w in words) if p)
+
+
+def _contains_any(stems: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
+    for phrase in phrases:
+        n = len(phrase)
+        if any(tuple(stems[i : i + n]) == phrase for i in range(len(stems) - n + 1)):
+            return True
+    return False
 
 
 def _blend(query_coverage: np.ndarray, doc_coverage: np.ndarray) -> np.ndarray:
