@@ -74,7 +74,7 @@ def build_table(matcher: FaqMatcher, rows: list[GoldenRow]) -> Table:
     )
     in_scope = np.array([r.expected is not None for r in rows])
     top1 = np.array(
-        [bool(a.ranked) and a.ranked[0].entry.id == r.expected for a, r in zip(assessments, rows)]
+        [bool(a.ranked) and a.ranked[0].entry.id == r.expected for a, r in zip(assessments, rows, strict=True)]
     )
     clarify_possible, clarify_right, suggest_right = [], [], []
     for a, r in zip(assessments, rows, strict=True):
@@ -83,11 +83,21 @@ def build_table(matcher: FaqMatcher, rows: list[GoldenRow]) -> Table:
         clarify_right.append(c is not None and r.expected in {o.entry.id for o in c.options})
         offered = [c.entry.id for c in a.ranked if c.score >= t.suggest][: t.max_suggestions]
         suggest_right.append(r.expected in offered)
-    return Table(rows, assessments, x, in_scope, top1, np.array(clarify_right),
-                 np.array(clarify_possible), np.array(suggest_right))
+    return Table(
+        rows,
+        assessments,
+        x,
+        in_scope,
+        top1,
+        np.array(clarify_right),
+        np.array(clarify_possible),
+        np.array(suggest_right),
+    )
 
 
-def fit_models(x: np.ndarray, in_scope: np.ndarray, top1: np.ndarray) -> tuple[LogisticModel, LogisticModel]:
+def fit_models(
+    x: np.ndarray, in_scope: np.ndarray, top1: np.ndarray
+) -> tuple[LogisticModel, LogisticModel]:
     def fit(features: np.ndarray, target: np.ndarray) -> LogisticModel:
         mean, scale = features.mean(axis=0), features.std(axis=0)
         scale[scale == 0] = 1.0
@@ -134,10 +144,17 @@ def choose_thresholds(
 
 
 def with_models(
-    t: MatchThresholds, gate: LogisticModel, confidence: LogisticModel, th: tuple[float, float, float]
+    t: MatchThresholds,
+    gate: LogisticModel,
+    confidence: LogisticModel,
+    th: tuple[float, float, float],
 ) -> MatchThresholds:
     return dataclasses.replace(
-        t, gate=gate, confidence=confidence, gate_answer=th[0], confidence_answer=th[1],
+        t,
+        gate=gate,
+        confidence=confidence,
+        gate_answer=th[0],
+        confidence_answer=th[1],
         gate_suggest=th[2],
     )
 
@@ -151,14 +168,22 @@ def folds(table: Table, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
     return list(splitter.split(np.zeros(len(labels)), strata))
 
 
-def cross_validate(matcher: FaqMatcher, table: Table, k: int) -> Evaluation:
+def cross_validate(
+    matcher: FaqMatcher, table: Table, k: int, by_style: dict[str, Evaluation] | None = None
+) -> Evaluation:
+    """Pooled held-out figures; `by_style` (if given) gets the same results split by style."""
     total = Evaluation(failures=[])
     for train, test in folds(table, k):
-        gate, confidence = fit_models(table.x[train], table.in_scope[train], table.top1_right[train])
+        gate, confidence = fit_models(
+            table.x[train], table.in_scope[train], table.top1_right[train]
+        )
         th = choose_thresholds(table, train, gate, confidence)
         t = with_models(matcher.thresholds, gate, confidence, th)
-        total.add(evaluate(matcher, [table.rows[i] for i in test],
-                           [table.assessments[i] for i in test], t))
+        for i in test:
+            one = evaluate(matcher, [table.rows[i]], [table.assessments[i]], t)
+            total.add(one)
+            if by_style is not None:
+                by_style.setdefault(table.rows[i].style, Evaluation(failures=[])).add(one)
     return total
 
 
@@ -175,9 +200,11 @@ def previous_rule(matcher: FaqMatcher, rows: list[GoldenRow]) -> Evaluation:
         ranked = old_matcher.rank(row.question, 3)
         if ranked is None:
             result: object = Unknown(0.0, empty=True)
-        elif ranked and ranked[0].score >= 0.72 and ranked[0].score - (
-            ranked[1].score if len(ranked) > 1 else 0.0
-        ) >= 0.10:
+        elif (
+            ranked
+            and ranked[0].score >= 0.72
+            and ranked[0].score - (ranked[1].score if len(ranked) > 1 else 0.0) >= 0.10
+        ):
             result = Answer(ranked[0].entry, ranked[0].score)
         else:
             close = tuple(c for c in ranked if c.score >= 0.35)[:3]
@@ -215,7 +242,7 @@ class Bm25Baseline:
 def bm25_cross_validated(baseline: Bm25Baseline, table: Table, k: int) -> Evaluation:
     ranked = [baseline.rank(r.question) for r in table.rows]
     top = np.array([c[0].score if c else 0.0 for c in ranked])
-    right = np.array([bool(c) and c[0].entry.id == r.expected for c, r in zip(ranked, table.rows)])
+    right = np.array([bool(c) and c[0].entry.id == r.expected for c, r in zip(ranked, table.rows, strict=True)])
     total = Evaluation(failures=[])
     for train, test in folds(table, k):
         ins = table.in_scope[train]
@@ -236,8 +263,12 @@ def bm25_cross_validated(baseline: Bm25Baseline, table: Table, k: int) -> Evalua
                 result = Suggest(tuple(candidates), 0.0)
             else:
                 result = Unknown(0.0)
-            score_result(total, table.rows[i], result,  # type: ignore[arg-type]
-                         candidates[0].entry.id if candidates else None)
+            score_result(
+                total,
+                table.rows[i],
+                result,  # type: ignore[arg-type]
+                candidates[0].entry.id if candidates else None,
+            )
     return total
 
 
@@ -245,7 +276,11 @@ def bm25_cross_validated(baseline: Bm25Baseline, table: Table, k: int) -> Evalua
 
 
 def _inline(values: np.ndarray) -> str:
-    return "{ " + ", ".join(f"{name} = {value:.6g}" for name, value in zip(FEATURES, values)) + " }"
+    return (
+        "{ "
+        + ", ".join(f"{name} = {value:.6g}" for name, value in zip(FEATURES, values, strict=True))
+        + " }"
+    )
 
 
 def write_models(t: MatchThresholds, rows: int) -> None:
@@ -276,33 +311,32 @@ def main() -> None:
     known = {e.id for e in matcher.entries}
     rows = [r for r in load_golden() if r.expected is None or r.expected in known]
     table = build_table(matcher, rows)
-    print(f"golden table: {table.in_scope.sum()} in-scope, {(~table.in_scope).sum()} out-of-scope "
-          f"questions; {args.folds}-fold cross-validation, figures on held-out folds")
-    ev = cross_validate(matcher, table, args.folds)
+    print(
+        f"golden table: {table.in_scope.sum()} in-scope, {(~table.in_scope).sum()} out-of-scope "
+        f"questions; {args.folds}-fold cross-validation, figures on held-out folds"
+    )
+    by_style: dict[str, Evaluation] = {}
+    ev = cross_validate(matcher, table, args.folds, by_style)
     print(f"  matcher (gate + confidence):  {ev.summary()}")
     print(f"  previous rule (0.72 / 0.10):  {previous_rule(matcher, rows).summary()}")
-    print(f"  BM25 baseline:                {bm25_cross_validated(Bm25Baseline(matcher), table, args.folds).summary()}")
-    by_style: dict[str, Evaluation] = {}
-    for style in sorted({r.style for r in rows}):
-        idx = [i for i, r in enumerate(rows) if r.style == style]
-        by_style[style] = Evaluation(failures=[])
-    # The per-style view re-uses the held-out results: re-run quickly per fold.
-    for train, test in folds(table, args.folds):
-        gate, confidence = fit_models(table.x[train], table.in_scope[train], table.top1_right[train])
-        t = with_models(matcher.thresholds, gate, confidence, choose_thresholds(table, train, gate, confidence))
-        for i in test:
-            by_style[rows[i].style].add(evaluate(matcher, [rows[i]], [table.assessments[i]], t))
+    bm25 = bm25_cross_validated(Bm25Baseline(matcher), table, args.folds)
+    print(f"  BM25 baseline:                {bm25.summary()}")
+    print("  the matcher by how the question was written:")
     for style, style_ev in by_style.items():
         if style_ev.in_scope:
-            print(f"    {style or '-':8} in-scope {style_ev.in_scope:4}: confident-correct "
-                  f"{style_ev.accuracy:.1%}, wrong {style_ev.wrong_rate:.1%}, reached {style_ev.reach:.1%}")
+            print(
+                f"    {style or '-':8} in-scope {style_ev.in_scope:4}: confident-correct "
+                f"{style_ev.accuracy:.1%}, wrong {style_ev.wrong_rate:.1%}, reached {style_ev.reach:.1%}"
+            )
     if args.show_failures:
         for failure in ev.failures or []:
             print("   ", failure)
     gate, confidence = fit_models(table.x, table.in_scope, table.top1_right)
     th = choose_thresholds(table, np.arange(len(rows)), gate, confidence)
     final = with_models(matcher.thresholds, gate, confidence, th)
-    print(f"  fitted on all rows: gate_answer {th[0]:g}, confidence_answer {th[1]:g}, gate_suggest {th[2]:g}")
+    print(
+        f"  fitted on all rows: gate_answer {th[0]:g}, confidence_answer {th[1]:g}, gate_suggest {th[2]:g}"
+    )
     if args.write:
         write_models(final, len(rows))
         print(f"  written to {THRESHOLDS_FILE}")

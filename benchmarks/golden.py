@@ -94,7 +94,7 @@ class Evaluation:
     def add(self, other: Evaluation) -> None:
         for name in self.__dataclass_fields__:
             if name == "failures":
-                (self.failures or []).extend(other.failures or [])
+                self.failures = [*(self.failures or []), *(other.failures or [])]
             else:
                 setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -110,9 +110,7 @@ class Evaluation:
         )
 
 
-def score_result(
-    ev: Evaluation, row: GoldenRow, result: MatchResult, top1: str | None
-) -> None:
+def score_result(ev: Evaluation, row: GoldenRow, result: MatchResult, top1: str | None) -> None:
     """Count one question's outcome into `ev`."""
     got = result.entry.id if isinstance(result, Answer) else None
     offered = [c.entry.id for c in result.candidates] if isinstance(result, Suggest) else []
@@ -159,9 +157,7 @@ def evaluate(
     rows = list(rows)
     thresholds = thresholds or matcher.thresholds
     assessments = (
-        list(assessments)
-        if assessments is not None
-        else [matcher.assess(r.question) for r in rows]
+        list(assessments) if assessments is not None else [matcher.assess(r.question) for r in rows]
     )
     for row, assessment in zip(rows, assessments, strict=True):
         result = decide(assessment, thresholds, matcher.side_of)

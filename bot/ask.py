@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from bot.content import Knowledge
-from knowledge.matcher import Answer, FaqMatcher, Suggest
+from knowledge.matcher import Answer, Clarify, FaqMatcher, Suggest, Unknown
 from knowledge.telegram_html import to_plain_text
 
 
@@ -22,6 +22,7 @@ def ask_result(matcher: FaqMatcher, question: str) -> dict[str, object]:
         "score": round(result.score, 4),
         "suggestions": [],
         "sources": [],
+        "out_of_domain": isinstance(result, Unknown) and result.out_of_domain,
     }
     if isinstance(result, Answer):
         payload.update(
@@ -29,6 +30,14 @@ def ask_result(matcher: FaqMatcher, question: str) -> dict[str, object]:
             entry_id=result.entry.id,
             answer=to_plain_text(result.entry.answer_html),
             sources=list(result.entry.sources),
+        )
+    elif isinstance(result, Clarify):
+        payload.update(
+            status="clarify",
+            suggestions=[
+                {"entry_id": c.entry.id, "title": c.entry.question, "label": label}
+                for c, label in zip(result.options, result.labels, strict=True)
+            ],
         )
     elif isinstance(result, Suggest):
         payload.update(
@@ -51,7 +60,7 @@ def run_ask(knowledge: Knowledge, questions: Iterable[str], as_json: bool, out: 
         out.write(f"? {question}\n[{payload['status']}, {payload['score']}]\n")
         if payload["status"] == "answer":
             out.write(f"{payload['answer']}\n{' '.join(payload['sources'])}\n\n")  # type: ignore[arg-type]
-        elif payload["status"] == "suggest":
+        elif payload["status"] in ("suggest", "clarify"):
             for s in payload["suggestions"]:  # type: ignore[union-attr]
                 out.write(f"  - {s['title']} ({s['entry_id']})\n")
             out.write("\n")

@@ -13,7 +13,7 @@ from handlers.filters import AddressedToBot
 from handlers.formatting import reply_long
 from knowledge.consultations import Channel, ConsultationDraft, Kind, Outcome
 from knowledge.faq_consultation import QuestionTooLong, consult_faq, is_empty
-from knowledge.matcher import Answer, FaqMatcher, Suggest
+from knowledge.matcher import Answer, Clarify, FaqMatcher, Suggest
 from storage.repositories import ConsultationRepository
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,10 @@ async def ask(
     result = consultation.result
     if isinstance(result, Answer):
         await reply_long(message, texts.answer(result.entry), keyboards.rating(record.id))
+    elif isinstance(result, Clarify):
+        await message.answer(
+            texts.CLARIFY, reply_markup=keyboards.clarify(result.options, result.labels, record.id)
+        )
     elif isinstance(result, Suggest):
         await message.answer(
             texts.SUGGEST, reply_markup=keyboards.suggestions(result.candidates, record.id)

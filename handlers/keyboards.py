@@ -136,6 +136,22 @@ def suggestions(candidates: tuple[Candidate, ...], consultation_id: int) -> Inli
     )
 
 
+def clarify(
+    options: tuple[Candidate, ...], labels: tuple[str, ...], consultation_id: int
+) -> InlineKeyboardMarkup:
+    """One button per kind of centre; pressing it answers with that centre's entry."""
+    return _column(
+        [
+            (
+                texts.CLARIFY_OPTION.get(label, label),
+                PickEntry(entry_id=option.entry.id, consultation_id=consultation_id),
+            )
+            for option, label in zip(options, labels, strict=True)
+        ]
+        + [(texts.SUGGEST_NONE_FITS, NoneFits(consultation_id=consultation_id))]
+    )
+
+
 def handover(consultation_id: int) -> InlineKeyboardMarkup:
     return _column([(texts.BUTTON_HANDOVER, HandOver(consultation_id=consultation_id))])
 

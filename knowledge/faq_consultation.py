@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from knowledge.consultations import Kind, Outcome, repeat_key
-from knowledge.matcher import Answer, FaqMatcher, MatchResult, Suggest, Unknown
+from knowledge.matcher import Answer, Clarify, FaqMatcher, MatchResult, Suggest, Unknown
 from knowledge.privacy import mask_personal_numbers
 
 # Questions longer than this are not matched: the words of a pasted document drown the question.
@@ -35,7 +35,8 @@ def consult_faq(matcher: FaqMatcher, question: str) -> FaqConsultation:
     result = matcher.match(question)
     if isinstance(result, Answer):
         outcome, topic = Outcome.ANSWERED, result.entry.id
-    elif isinstance(result, Suggest):
+    elif isinstance(result, Suggest | Clarify):
+        # A choice offered; the user's tap resolves this same consultation (one, not two).
         outcome, topic = Outcome.SUGGESTED, None
     else:
         outcome, topic = Outcome.UNKNOWN, None

@@ -118,8 +118,12 @@ class LogisticModel:
             assert isinstance(values, Mapping)
             return np.array([float(values.get(f, default)) for f in FEATURES])
 
-        return cls(vector("weights", 0.0), float(table.get("bias", 0.0)),  # type: ignore[arg-type]
-                   vector("mean", 0.0), vector("scale", 1.0))
+        return cls(
+            vector("weights", 0.0),
+            float(table.get("bias", 0.0)),  # type: ignore[arg-type]
+            vector("mean", 0.0),
+            vector("scale", 1.0),
+        )
 
     def probability(self, features: np.ndarray) -> float:
         z = self.bias + float(self.weights @ ((features - self.mean) / self.scale))
@@ -206,6 +210,9 @@ STRING_SHARE = 0.25
 # Candidates re-scored with rapidfuzz.
 RESCORE_LIMIT = 40
 _TAGS = re.compile(r"<[^>]+>")
+# Messages at least this long are also read sentence by sentence.
+LONG_MESSAGE_CHARS = 120
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
 class FaqMatcher:
@@ -240,7 +247,7 @@ class FaqMatcher:
             _Doc(i, stems, sum(self._idf[s] for s in stems), " ".join(sorted(stems)))
             for i, stems in raw_docs
         ]
-        self._postings = _postings((doc.stems for doc in self._docs))
+        self._postings = _postings(doc.stems for doc in self._docs)
         self._doc_weights = np.array([doc.weight for doc in self._docs], dtype=float)
         self._doc_entry = np.array([doc.entry_index for doc in self._docs], dtype=np.int64)
         self._vocabulary = list(self._idf)
@@ -289,6 +296,25 @@ class FaqMatcher:
         return None if assessment.features is None else list(assessment.ranked)
 
     def assess(self, question: str, limit: int = 5) -> Assessment:
+        """The ranking and its features; a long message is also read sentence by sentence and
+        the reading the confidence model trusts most is kept (the question is often in the
+        middle, among sentences of context)."""
+        whole = self._assess_one(question, limit)
+        if whole.features is None or len(question) < LONG_MESSAGE_CHARS:
+            return whole
+        best, best_confidence = whole, self.thresholds.confidence.probability(whole.features)
+        for sentence in _SENTENCE_END.split(question):
+            if len(sentence.split()) < 3:
+                continue
+            part = self._assess_one(sentence, limit)
+            if part.features is None or not part.ranked:
+                continue
+            confidence = self.thresholds.confidence.probability(part.features)
+            if confidence > best_confidence:
+                best, best_confidence = part, confidence
+        return best
+
+    def _assess_one(self, question: str, limit: int) -> Assessment:
         query = self._query_weights(question)
         if not query:
             return Assessment((), None)
@@ -493,7 +519,7 @@ def decide(
 def _clarify(
     assessment: Assessment, t: MatchThresholds, side_of: object, confidence: float
 ) -> Clarify | None:
-    """The two best entries are one question asked of ЦПО and of ЦИПО, and the user named neither."""
+    """The two best entries are one question asked of ЦПО and of ЦИПО; the user named neither."""
     if not callable(side_of) or assessment.asked_contrasts or len(assessment.ranked) < 2:
         return None
     first, second = assessment.ranked[0], assessment.ranked[1]

@@ -29,6 +29,7 @@ _LATIN = re.compile(r"[a-z]")
 _LATIN_WORD = re.compile(r"[a-z0-9'`]*[a-z][a-z0-9'`]*")
 # A token: a Cyrillic word, or a number with optional dash-joined parts ("3-54а", "522020").
 _TOKEN = re.compile(r"\d+(?:[-–]\d*[а-яѝ]*)*|[а-яѝ]+(?:-[а-яѝ]+)*")
+_NUMBER_WORD = re.compile(r"^(\d+)[-–]([а-яѝ]{3,})$")
 # Control characters and separators become spaces (a zero-width space separates words) ...
 _CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b\u2028\u2029]")
 # ... other invisible marks (soft hyphen, joiners, direction marks, BOM) simply vanish.
@@ -79,6 +80,8 @@ class BulgarianNormalizer:
 
     stopwords: frozenset[str]
     abbreviations: dict[str, list[str]] = field(default_factory=dict)
+    # The knowledge base's word -> other words and phrases people type for it.
+    synonyms: dict[str, list[str]] = field(default_factory=dict)
     use_lemmas: bool = True
     use_stems: bool = True
     stem_context: int = 1  # BulStem rule set: letters of left context (1 conflates most)
@@ -110,6 +113,20 @@ class BulgarianNormalizer:
                     self._phrases_by_first.setdefault(phrase[0], []).append(
                         (phrase, abbreviation.token)
                     )
+        # Synonyms: one word maps stem to stem; a phrase folds like a full name above.
+        self._synonym_stem: dict[str, str] = {}
+        for canonical, variants in self.synonyms.items():
+            canonical_stems = self._morph_tokens(self._content_words(clean_text(canonical)))
+            if len(canonical_stems) != 1:
+                continue  # a synonym key is one word
+            for variant in variants:
+                stems = tuple(self._morph_tokens(self._content_words(clean_text(variant))))
+                if len(stems) == 1 and stems[0] != canonical_stems[0]:
+                    self._synonym_stem[stems[0]] = canonical_stems[0]
+                elif len(stems) > 1:
+                    self._phrases_by_first.setdefault(stems[0], []).append(
+                        (stems, canonical_stems[0])
+                    )
         for phrases in self._phrases_by_first.values():
             phrases.sort(key=lambda item: -len(item[0]))
 
@@ -130,7 +147,8 @@ class BulgarianNormalizer:
     def _analyze_uncached(self, text: str) -> tuple[tuple[str, str], ...]:
         words = self._content_words(clean_text(text))
         stems = self._morph_tokens(words)
-        return tuple(self._fold_abbreviations(list(zip(words, stems, strict=True))))
+        pairs = self._fold_abbreviations(list(zip(words, stems, strict=True)))
+        return tuple((word, self._synonym_stem.get(stem, stem)) for word, stem in pairs)
 
     def words(self, text: str) -> list[str]:
         """Clean words without morphology (for names and codes, where endings matter)."""
@@ -139,7 +157,13 @@ class BulgarianNormalizer:
     # -- internals --------------------------------------------------------------------------
 
     def _content_words(self, clean: str) -> list[str]:
-        return [w for w in clean.split() if w not in self.stopwords]
+        words = []
+        for word in clean.split():
+            # "15-годишен" is a number and a word; "3-54а" (a form's number) stays whole.
+            number_word = _NUMBER_WORD.match(word)
+            parts = number_word.groups() if number_word else (word,)
+            words.extend(p for p in parts if p not in self.stopwords)
+        return words
 
     def _morph_tokens(self, words: Iterable[str]) -> list[str]:
         return [self.stem(w) for w in words]
@@ -183,8 +207,14 @@ def load_normalizer(data_dir: Path = DATA_DIR, **options: int | bool) -> Bulgari
     )
     with (data_dir / "abbreviations.toml").open("rb") as fh:
         abbreviations = tomllib.load(fh)["abbreviations"]
+    synonyms_file = data_dir / "synonyms.toml"
+    synonyms = {}
+    if synonyms_file.exists():
+        with synonyms_file.open("rb") as fh:
+            synonyms = tomllib.load(fh).get("synonyms", {})
     return BulgarianNormalizer(
         stopwords=stopwords,
         abbreviations=abbreviations,
+        synonyms=synonyms,
         **options,  # type: ignore[arg-type]
     )

@@ -17,7 +17,6 @@ from knowledge.faq import KnowledgeBaseError, load_knowledge_base
 from knowledge.telegram_html import TELEGRAM_MESSAGE_LIMIT, html_problems
 
 
-
 def test_size_and_unique_ids(knowledge):
     ids = [e.id for e in knowledge.matcher.entries]
     assert len(ids) >= 70
