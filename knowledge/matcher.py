@@ -501,6 +501,10 @@ def decide(
         return Unknown(score=0.0, empty=True)
     ranked = assessment.ranked
     gate = t.gate.probability(assessment.features)
+    named = dict(zip(FEATURES, assessment.features, strict=True))
+    if named["other_domain"] and not named["anchor"]:
+        # An explicit negative: another authority's licence or matter, and nothing of ours.
+        gate = 0.0
     if not ranked or gate < t.gate_suggest:
         return Unknown(score=0.0, closest=ranked[:3], out_of_domain=gate < t.gate_suggest)
     confidence = t.confidence.probability(assessment.features)

@@ -81,6 +81,29 @@ async def test_vague_question_suggests_then_picking_answers(chat, knowledge, ses
     assert row.outcome == "answered" and row.topic == entry.id
 
 
+async def test_centre_type_is_asked_once_and_the_tap_answers_the_same_consultation(
+    chat, knowledge, session_factory
+):
+    replies = await chat.user.send("какви документи са нужни за лиценз")
+    assert replies[0].text == texts.CLARIFY
+    labels = [label for label, _ in replies[0].buttons]
+    assert labels[:2] == [texts.CLARIFY_OPTION["ЦПО"], texts.CLARIFY_OPTION["ЦИПО"]]
+    [row] = await rows(session_factory)
+    assert row.outcome == "suggested"
+
+    answer = await chat.user.press(replies[0].buttons[1][1], replies[0])
+    assert answer[0].text == texts.answer(knowledge.matcher.get("cipo-documents"))
+    [row] = await rows(session_factory)  # still one consultation, now answered
+    assert (row.outcome, row.topic) == ("answered", "cipo-documents")
+
+
+async def test_question_about_another_authority_is_an_honest_unknown(chat, session_factory):
+    replies = await chat.user.send("Как да взема лиценз за такси?")
+    assert replies[0].text == texts.UNKNOWN
+    [row] = await rows(session_factory)
+    assert row.outcome == "unknown"
+
+
 async def test_none_of_the_suggestions_offers_a_person(chat):
     replies = await chat.user.send("такса")
     none_fits = await chat.user.press_button(replies[0], texts.SUGGEST_NONE_FITS)
