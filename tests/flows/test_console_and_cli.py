@@ -72,7 +72,9 @@ def test_ask_json_reads_stdin_in_order(tmp_path):
         "score",
         "suggestions",
         "sources",
+        "out_of_domain",
     }
+    assert lines[2]["out_of_domain"] in (True, False)
     assert all({"entry_id", "title"} == set(s) for s in lines[1]["suggestions"])
 
 
