@@ -67,6 +67,21 @@ def _parser() -> argparse.ArgumentParser:
         "--procedure", required=True, choices=["cpo-licence", "cpo-amendment", "cipo-licence"]
     )
     check.add_argument("--professions", type=int, help="professions added (for cpo-amendment)")
+    paid = check.add_mutually_exclusive_group()
+    paid.add_argument(
+        "--paid-electronically",
+        dest="payment",
+        action="store_const",
+        const="electronic",
+        help="the fee was paid electronically: no payment proof is required",
+    )
+    paid.add_argument(
+        "--paid-by-bank",
+        dest="payment",
+        action="store_const",
+        const="bank",
+        help="the fee was paid otherwise (bank transfer, cash desk): the proof is required",
+    )
     check.add_argument("--json", action="store_true")
     check.add_argument("files", nargs="+", metavar="FILE", help="PDF files; - reads a typed list")
     return parser
@@ -138,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         elif command == "check-docs":
             from bot.check_docs import UsageError, run_check_docs
             from bot.content import build_knowledge
+            from knowledge.checklists import PaymentMode
 
             if args.professions is not None and args.professions < 1:
                 print("--professions must be a positive number", file=sys.stderr)
@@ -150,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.professions,
                     args.json,
                     sys.stdout,
+                    payment=PaymentMode(args.payment) if args.payment else None,
                 )
             except UsageError as exc:
                 print(f"Usage error: {exc}", file=sys.stderr)

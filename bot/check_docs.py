@@ -9,7 +9,14 @@ from typing import TextIO
 
 from bot.content import Knowledge
 from handlers import texts
-from knowledge.checklists import Findings, Problem, ProblemKind, build_report
+from knowledge.checklists import (
+    Findings,
+    PaymentMode,
+    Problem,
+    ProblemKind,
+    Reference,
+    build_report,
+)
 from knowledge.document_check import check_pdf, new_deadline
 from knowledge.pdf_text import MAX_FILES, MAX_PAGES
 from knowledge.telegram_html import to_plain_text
@@ -27,7 +34,10 @@ def run_check_docs(
     as_json: bool,
     out: TextIO,
     stdin: TextIO = sys.stdin,
+    payment: PaymentMode | None = None,
 ) -> None:
+    """`payment` (from --paid-electronically / --paid-by-bank) wins over what a typed list
+    says about the fee."""
     checklist = knowledge.checklists[procedure]
     matcher = knowledge.document_matchers[procedure]
     findings = Findings()
@@ -45,7 +55,7 @@ def run_check_docs(
             findings.problems.append(Problem(path.name, ProblemKind.TOO_MANY_FILES))
             continue
         findings.extend(check_pdf(matcher, path.name, path.read_bytes(), deadline))
-    report = build_report(checklist, findings, professions)
+    report = build_report(checklist, findings, professions, payment)
     if as_json:
         out.write(json.dumps(report_json(report), ensure_ascii=False) + "\n")
     else:
@@ -67,8 +77,16 @@ def problem_message(problem: Problem) -> str:
 
 
 def report_json(report) -> dict[str, object]:
+    checklist = report.checklist
     return {
-        "procedure": report.checklist.procedure,
+        "procedure": checklist.procedure,
+        "law": {
+            "name": checklist.law,
+            "label": checklist.law_label,
+            "valid_from": checklist.valid_from.isoformat(),
+            "source": checklist.source,
+        },
+        "payment": report.payment.value if report.payment else None,
         "complete": report.complete,
         "found": report.found,
         "required": report.required,
@@ -81,8 +99,23 @@ def report_json(report) -> dict[str, object]:
                     {"file": e.file, "page": e.page, "snippet": e.snippet} for e in r.evidence
                 ],
                 "legal_basis": r.item.legal_basis,
+                "required": r.required,
+                "reference": _reference_json(r.reference),
             }
             for r in report.items
+        ],
+        "outdated": [
+            {
+                "id": o.document.id,
+                "title": o.document.title,
+                "since": o.document.since.isoformat(),
+                "instead": o.document.instead,
+                "legal_basis": o.document.legal_basis,
+                "evidence": [
+                    {"file": e.file, "page": e.page, "snippet": e.snippet} for e in o.evidence
+                ],
+            }
+            for o in report.obsolete
         ],
         "agency_checks": list(report.checklist.agency_checks),
         "fee": (
@@ -92,4 +125,13 @@ def report_json(report) -> dict[str, object]:
             {"file": p.file, "kind": p.kind.value, "message": problem_message(p)}
             for p in report.problems
         ],
+    }
+
+
+def _reference_json(reference: Reference | None) -> dict[str, str | None] | None:
+    if reference is None:
+        return None
+    return {
+        "number": reference.number,
+        "date": reference.date.isoformat() if reference.date else None,
     }

@@ -26,6 +26,7 @@ from knowledge.checklists import (
     Checklist,
     DocumentMatcher,
     Findings,
+    PaymentMode,
     Problem,
     ProblemKind,
     build_report,
@@ -55,6 +56,30 @@ class PickProcedure(CallbackData, prefix="proc"):
 
 class Done(CallbackData, prefix="docsdone"):
     pass
+
+
+class Paid(CallbackData, prefix="docspaid"):
+    how: str  # a PaymentMode value
+
+
+def _collect_keyboard(checklist: Checklist) -> InlineKeyboardMarkup:
+    """Done, and for a checklist whose fee proof depends on it, how the fee was paid."""
+    rows = []
+    if checklist.asks_how_fee_was_paid:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=texts.BUTTON_PAID_ELECTRONICALLY,
+                    callback_data=Paid(how=PaymentMode.ELECTRONIC.value).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=texts.BUTTON_PAID_BY_BANK,
+                    callback_data=Paid(how=PaymentMode.BANK.value).pack(),
+                ),
+            ]
+        )
+    rows.append([InlineKeyboardButton(text=texts.BUTTON_DONE, callback_data=Done().pack())])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def _procedures_keyboard(checklists: dict[str, Checklist]) -> InlineKeyboardMarkup:
@@ -101,12 +126,12 @@ async def pick_procedure(
 
 async def _start_collecting(message: Message, state: FSMContext, checklist: Checklist) -> None:
     await state.set_state(DocumentCheck.collecting)
-    await message.answer(
-        texts.DOCS_COLLECT.format(
-            title=texts.escape(checklist.title), max_files=MAX_FILES, max_pages=MAX_PAGES
-        ),
-        reply_markup=_done_keyboard(),
+    text = texts.DOCS_COLLECT.format(
+        title=texts.escape(checklist.title), max_files=MAX_FILES, max_pages=MAX_PAGES
     )
+    if checklist.asks_how_fee_was_paid:
+        text += texts.DOCS_COLLECT_PAYMENT
+    await message.answer(text, reply_markup=_collect_keyboard(checklist))
 
 
 async def choose_hint(message: Message) -> None:
@@ -143,8 +168,25 @@ async def typed_list(
     findings.extend(part)
     await state.update_data(findings=findings.to_dict())
     await message.answer(
-        texts.DOCS_LIST_NOTED.format(lines=part.typed_lines), reply_markup=_done_keyboard()
+        texts.list_noted(part.typed_lines, part.payment), reply_markup=_done_keyboard()
     )
+
+
+async def paid(callback: CallbackQuery, callback_data: Paid, state: FSMContext) -> None:
+    """One of the two payment buttons: the report then asks for the proof, or does not."""
+    if (
+        await state.get_state() != DocumentCheck.collecting.state
+        or callback_data.how not in {m.value for m in PaymentMode}
+        or not isinstance(callback.message, Message)
+    ):
+        await callback.answer(texts.DOCS_STALE, show_alert=True)
+        return
+    await callback.answer()
+    how = PaymentMode(callback_data.how)
+    findings = Findings.from_dict((await state.get_data())["findings"])
+    findings.payment = how
+    await state.update_data(findings=findings.to_dict())
+    await callback.message.answer(texts.list_noted(0, how), reply_markup=_done_keyboard())
 
 
 async def pdf_file(
@@ -283,6 +325,7 @@ def create_router() -> Router:
     router.message.register(start, F.text == texts.BUTTON_DOCUMENTS)
     router.callback_query.register(pick_procedure, PickProcedure.filter())
     router.callback_query.register(done, Done.filter())
+    router.callback_query.register(paid, Paid.filter())
     router.message.register(choose_hint, StateFilter(DocumentCheck.choosing_procedure))
     router.message.register(professions, StateFilter(DocumentCheck.asking_professions))
     collecting = StateFilter(DocumentCheck.collecting)

@@ -251,7 +251,22 @@ DOCS_COLLECT = (
     "Можете да пращате в няколко съобщения. Когато сте готови, натиснете „Готово“. "
     "За отказ — /cancel."
 )
+DOCS_COLLECT_PAYMENT = (
+    "\n\nКак платихте таксата? Ако е платена по електронен път, документ за плащане не е "
+    "нужен. Натиснете бутона или напишете например „платих електронно“ или „платих по банков "
+    "път“."
+)
+BUTTON_PAID_ELECTRONICALLY = "💳 Платих електронно"
+BUTTON_PAID_BY_BANK = "🏦 Платих по банков път"
+DOCS_PAID_ELECTRONICALLY = (
+    "Отбелязах: таксата е платена по електронен път, затова документ за плащане не е нужен."
+)
+DOCS_PAID_BY_BANK = (
+    "Отбелязах: таксата не е платена по електронен път, затова към заявлението се прилага "
+    "копие на платежния документ."
+)
 DOCS_LIST_NOTED = "Записах {lines} реда от списъка. Изпратете още или натиснете „Готово“."
+DOCS_PAYMENT_NOTED = "{payment} Изпратете още или натиснете „Готово“."
 DOCS_FILE_READ = "Прочетох „{name}“. Изпратете още или натиснете „Готово“."
 DOCS_NOTHING_YET = (
     "Още не сте изпратили нито списък, нито файл. Изпратете поне едно от двете "
@@ -312,6 +327,9 @@ PROBLEM = {
 REPORT_HEADER = (
     "📋 <b>Проверка на документи: {title}</b>\nИзпълнени изисквания: {found} от {required}."
 )
+REPORT_LAW = (
+    '📜 Изисквания според {law}, в сила от {valid_from} г. ({label}, <a href="{url}">{host}</a>)'
+)
 REPORT_COMPLETE = "✅ Пакетът изглежда пълен."
 REPORT_COMPLETE_DECLARED = (
     "✅ По Вашия списък пакетът е пълен. Документите са <i>декларирани</i> — съдържанието им "
@@ -323,10 +341,34 @@ REPORT_DECLARED = "✅ {title}\n   посочен в списъка (декла�
 REPORT_UNSURE = "❓ {title}\n   не съм сигурен{where}\n   {advice}Основание: {basis}"
 REPORT_MISSING = "❌ {title}\n   {advice}Основание: {basis}"
 REPORT_ALTERNATIVE = "➖ {title}\n   не е нужен: приложена е алтернативата"
+REPORT_WAIVED = "➖ {title}\n   не е нужен: таксата е платена по електронен път. Основание: {basis}"
+REPORT_PAYMENT_UNKNOWN = (
+    "   Ако сте платили по електронен път, този документ не е нужен — напишете "
+    "„платих електронно“ при следващата проверка."
+)
+REPORT_PAID_BY_BANK = "   Посочихте, че таксата не е платена по електронен път."
+REPORT_REFERENCE = "   вх. № {number}{date}"
+REPORT_REFERENCE_DATE = " от {date} г."
+REPORT_NO_REFERENCE = (
+    "   ⚠️ Не открих входящ номер и дата (например „вх. № 1234/15.05.2025“). Посочете ги в "
+    "заявлението."
+)
+REPORT_NO_NUMBER = (
+    "   ⚠️ Не открих входящ номер (например „вх. № 1234/15.05.2025“). Посочете го в заявлението."
+)
+REPORT_NO_REFERENCE_DATE = "   ⚠️ Не открих датата на входящия номер. Посочете я в заявлението."
+REPORT_OBSOLETE_HEADER = "🗂 <b>Тези документи вече не се изискват — не е нужно да ги прилагате:</b>"
+REPORT_OBSOLETE = (
+    "• {title} ({where}) — не се изисква от {since} г.; заменен е от {instead}. Основание: {basis}"
+)
+REPORT_OBSOLETE_REPEALED = (
+    "• {title} ({where}) — не се изисква от {since} г., отменен е. Основание: {basis}"
+)
+REPORT_NOTES = "📝 <b>В самото заявление посочете:</b>\n{items}"
 REPORT_WHERE_PAGE = "„{file}“, стр. {page} („{snippet}“)"
 REPORT_FEE = (
-    "💳 Такса за {count} професии: {fee}. Плаща се еднократно; копие на платежния документ "
-    "се прилага към заявлението."
+    "💳 Такса за {count} професии: {fee}. Плаща се еднократно; ако не я платите по "
+    "електронен път, копие на платежния документ се прилага към заявлението."
 )
 REPORT_FEE_UNKNOWN = (
     "💳 За {count} професии публикуваният текст на НАПОО не посочва такса (таблицата е до 20 и "
@@ -350,13 +392,21 @@ def problem(kind: str, name: str, pages: tuple[int, ...] = (), **limits: int) ->
 
 
 def document_report(report, change=None) -> str:
-    from knowledge.checklists import ItemStatus
+    from knowledge.checklists import ItemStatus, PaymentMode
     from knowledge.money import format_bgn_with_eur
 
+    checklist = report.checklist
     lines = [
         REPORT_HEADER.format(
-            title=escape(report.checklist.title), found=report.found, required=report.required
-        )
+            title=escape(checklist.title), found=report.found, required=report.required
+        ),
+        REPORT_LAW.format(
+            law=escape(checklist.law),
+            valid_from=checklist.valid_from.strftime("%d.%m.%Y"),
+            label=escape(checklist.law_label),
+            url=escape(checklist.source, quote=True),
+            host=escape(_short_source(checklist.source)),
+        ),
     ]
     if report.complete:
         lines.append(REPORT_COMPLETE_DECLARED if report.declared_only else REPORT_COMPLETE)
@@ -368,10 +418,11 @@ def document_report(report, change=None) -> str:
         title = escape(item.title)
         advice = f"{escape(item.advice)}\n   " if item.advice else ""
         basis = escape(item.legal_basis)
-        if result.alternative_satisfied and result.status not in {
-            ItemStatus.FOUND,
-            ItemStatus.DECLARED,
-        }:
+        met = result.status in {ItemStatus.FOUND, ItemStatus.DECLARED}
+        if not result.required:
+            lines.append(REPORT_WAIVED.format(title=title, basis=basis))
+            continue
+        if result.alternative_satisfied and not met:
             lines.append(REPORT_ALTERNATIVE.format(title=title))
         elif result.status is ItemStatus.FOUND:
             lines.append(REPORT_FOUND.format(title=title, where=_where(result.evidence)))
@@ -382,7 +433,27 @@ def document_report(report, change=None) -> str:
             lines.append(REPORT_UNSURE.format(title=title, where=where, advice=advice, basis=basis))
         else:
             lines.append(REPORT_MISSING.format(title=title, advice=advice, basis=basis))
-    if report.professions is not None and report.checklist.fee_bands:
+        if item.reads_reference and met:
+            lines.append(_reference(result.reference, item.reads_reference))
+        if item.required_unless and not met:
+            bank = report.payment is PaymentMode.BANK
+            lines.append(REPORT_PAID_BY_BANK if bank else REPORT_PAYMENT_UNKNOWN)
+    if report.obsolete:
+        lines.append("")
+        lines.append(REPORT_OBSOLETE_HEADER)
+        for old in report.obsolete:
+            document = old.document
+            template = REPORT_OBSOLETE if document.instead else REPORT_OBSOLETE_REPEALED
+            lines.append(
+                template.format(
+                    title=escape(document.title),
+                    where=_where(old.evidence),
+                    since=document.since.strftime("%d.%m.%Y"),
+                    instead=escape(document.instead),
+                    basis=escape(document.legal_basis),
+                )
+            )
+    if report.professions is not None and checklist.fee_bands:
         lines.append("")
         if report.fee is not None:
             lines.append(
@@ -390,9 +461,13 @@ def document_report(report, change=None) -> str:
             )
         else:
             lines.append(REPORT_FEE_UNKNOWN.format(count=report.professions))
-    if report.checklist.agency_checks:
+    if checklist.notes:
         lines.append("")
-        items = "\n".join(f"• {escape(x)}" for x in report.checklist.agency_checks)
+        items = "\n".join(f"• {escape(x)}" for x in checklist.notes)
+        lines.append(REPORT_NOTES.format(items=items))
+    if checklist.agency_checks:
+        lines.append("")
+        items = "\n".join(f"• {escape(x)}" for x in checklist.agency_checks)
         lines.append(REPORT_AGENCY_CHECKS.format(items=items))
     if change is not None:
         parts = []
@@ -407,6 +482,39 @@ def document_report(report, change=None) -> str:
     lines.append("")
     lines.append(REPORT_FOOTER)
     return "\n".join(lines)
+
+
+def _reference(reference, wanted: str) -> str:
+    from knowledge.checklists import NUMBER_AND_DATE
+
+    if reference is None:
+        return REPORT_NO_REFERENCE if wanted == NUMBER_AND_DATE else REPORT_NO_NUMBER
+    line = REPORT_REFERENCE.format(
+        number=escape(reference.number),
+        date=(
+            REPORT_REFERENCE_DATE.format(date=reference.date.strftime("%d.%m.%Y"))
+            if reference.date
+            else ""
+        ),
+    )
+    if reference.date or wanted != NUMBER_AND_DATE:
+        return line
+    return f"{line}\n{REPORT_NO_REFERENCE_DATE}"
+
+
+def list_noted(lines: int, payment) -> str:
+    """The reply to a typed list: the lines noted and/or how the fee was paid."""
+    from knowledge.checklists import PaymentMode
+
+    said = {
+        PaymentMode.ELECTRONIC: DOCS_PAID_ELECTRONICALLY,
+        PaymentMode.BANK: DOCS_PAID_BY_BANK,
+    }.get(payment)
+    if said is None:
+        return DOCS_LIST_NOTED.format(lines=lines)
+    if not lines:
+        return DOCS_PAYMENT_NOTED.format(payment=said)
+    return f"{said}\n{DOCS_LIST_NOTED.format(lines=lines)}"
 
 
 def _where(evidence) -> str:

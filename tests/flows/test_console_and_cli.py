@@ -150,7 +150,7 @@ def test_bad_configuration_fails_fast_naming_the_variable(tmp_path):
 def test_check_docs_json_with_files_and_a_typed_list(tmp_path):
     from tests.pdfs import FULL_CPO_PACKAGE, docx_bytes, scanned_pdf, text_pdf
 
-    (tmp_path / "pak.pdf").write_bytes(text_pdf(FULL_CPO_PACKAGE[:4]))
+    (tmp_path / "pak.pdf").write_bytes(text_pdf(FULL_CPO_PACKAGE[:3]))
     (tmp_path / "scan.pdf").write_bytes(scanned_pdf(1))
     (tmp_path / "rules.pdf").write_bytes(docx_bytes())
     result = run_bot(
@@ -173,6 +173,9 @@ def test_check_docs_json_with_files_and_a_typed_list(tmp_path):
     report = json.loads(result.stdout)
     assert set(report) == {
         "procedure",
+        "law",
+        "payment",
+        "outdated",
         "complete",
         "found",
         "required",
@@ -182,16 +185,24 @@ def test_check_docs_json_with_files_and_a_typed_list(tmp_path):
         "problems",
     }
     assert report["procedure"] == "cpo-amendment" and report["complete"] is False
+    assert report["law"] == {
+        "name": "ЗПОО",
+        "label": "изм. ДВ бр. 27 от 29.03.2024 г.",
+        "valid_from": "2024-03-29",
+        "source": "https://www.parliament.bg/bg/laws/ID/165143",
+    }
+    assert report["payment"] is None and report["outdated"] == []
     assert report["fee"] == {"bgn": 1550.0, "eur": 792.5}
     items = {i["id"]: i for i in report["items"]}
     assert items["curricula"]["status"] == "found"
     assert items["curricula"]["evidence"][0] == {
         "file": "pak.pdf",
-        "page": 3,
+        "page": 2,
         "snippet": items["curricula"]["evidence"][0]["snippet"],
     }
     assert items["fee"]["status"] == "declared" and items["fee"]["evidence"][0]["file"] is None
-    assert items["health"]["status"] == "unsure"  # a scanned page could hold it
+    assert items["fee"]["required"] is True  # nobody said the fee was paid electronically
+    assert items["zzbut-declaration"]["status"] == "unsure"  # a scanned page could hold it
     assert {(p["file"], p["kind"]) for p in report["problems"]} == {
         ("scan.pdf", "no_text"),
         ("rules.pdf", "not_pdf"),
@@ -203,8 +214,55 @@ def test_check_docs_usage_errors(tmp_path):
     assert run_bot(["check-docs", "--procedure", "nope", "x.pdf"], tmp_path).returncode == 2
     missing = run_bot(["check-docs", "--procedure", "cpo-licence", "missing.pdf"], tmp_path)
     assert missing.returncode == 2 and "missing.pdf" in missing.stderr
-    plain = run_bot(["check-docs", "--procedure", "cpo-licence", "-"], tmp_path, stdin="формуляр\n")
-    assert plain.returncode == 0 and "Изпълнени изисквания: 1 от 8" in plain.stdout
+    plain = run_bot(
+        ["check-docs", "--procedure", "cpo-licence", "-"], tmp_path, stdin="правилник\n"
+    )
+    assert plain.returncode == 0 and "Изпълнени изисквания: 1 от 6" in plain.stdout
+    assert "Изисквания според ЗПОО, в сила от 29.03.2024 г." in plain.stdout
+    both = run_bot(
+        [
+            "check-docs",
+            "--procedure",
+            "cpo-licence",
+            "--paid-electronically",
+            "--paid-by-bank",
+            "-",
+        ],
+        tmp_path,
+    )
+    assert both.returncode == 2
+
+
+CURRENT_LIST = (
+    "правилник за дейността\nучебни планове\nдоговор за наем\n"
+    "декларация по чл. 15 ЗЗБУТ, вх. № 1234/15.05.2025\nсправка за преподавателите\n"
+)
+
+
+def test_check_docs_payment_typed_or_given_as_an_option(tmp_path):
+    def check(*options: str, stdin: str) -> dict:
+        result = run_bot(
+            ["check-docs", "--procedure", "cpo-licence", "--json", *options, "-"],
+            tmp_path,
+            stdin=stdin,
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    electronic = check("--paid-electronically", stdin=CURRENT_LIST)
+    assert electronic["payment"] == "electronic" and electronic["complete"] is True
+    assert (electronic["found"], electronic["required"]) == (5, 5)
+    fee = next(i for i in electronic["items"] if i["id"] == "fee")
+    assert fee["required"] is False
+    declaration = next(i for i in electronic["items"] if i["id"] == "zzbut-declaration")
+    assert declaration["reference"] == {"number": "1234", "date": "2025-05-15"}
+    typed = check(stdin=CURRENT_LIST + "платих електронно\n")
+    assert typed["payment"] == "electronic" and typed["complete"] is True
+    bank = check("--paid-by-bank", stdin=CURRENT_LIST + "платих електронно\n")  # the option wins
+    assert bank["payment"] == "bank" and bank["complete"] is False and bank["required"] == 6
+    old = check(stdin=CURRENT_LIST.replace("декларация по чл. 15 ЗЗБУТ", "становище РЗИ"))
+    assert [o["id"] for o in old["outdated"]] == ["health"]
+    assert old["outdated"][0]["since"] == "2024-03-29" and "ЗЗБУТ" in old["outdated"][0]["instead"]
 
 
 def test_register_commands(tmp_path):

@@ -9,8 +9,16 @@ import sys
 from sqlalchemy import select
 
 from handlers import texts
+from knowledge.checklists import PaymentMode
 from storage.models import ConsultationRow
-from tests.pdfs import FULL_CPO_PACKAGE, docx_bytes, encrypted_pdf, scanned_pdf, text_pdf
+from tests.pdfs import (
+    FULL_CPO_PACKAGE,
+    OLD_CPO_PACKAGE,
+    docx_bytes,
+    encrypted_pdf,
+    scanned_pdf,
+    text_pdf,
+)
 
 
 async def checks(session_factory) -> list[ConsultationRow]:
@@ -33,32 +41,133 @@ async def test_pdf_package_gives_an_item_by_item_report_and_is_recorded(chat, se
     replies = await choose(chat.user, "Нова лицензия на ЦПО")
     assert "Изпратете документите" in replies[0].text
     read = await chat.user.send_document(
-        "пакет.pdf", text_pdf(FULL_CPO_PACKAGE[:6]), "application/pdf"
+        "пакет.pdf", text_pdf(FULL_CPO_PACKAGE[:5]), "application/pdf"
     )
     assert read[-1].text == texts.DOCS_FILE_READ.format(name="пакет.pdf")
     report = (await chat.user.press_button(read[-1], texts.BUTTON_DONE))[0].text
-    assert "Изпълнени изисквания: 6 от 8" in report
+    assert "Изпълнени изисквания: 5 от 6" in report
+    assert "Изисквания според ЗПОО, в сила от 29.03.2024 г." in report
     assert "✅ Правилник за устройството и дейността на ЦПО" in report
-    assert "„пакет.pdf“, стр. 2" in report
-    assert (
-        "❌ Документ за платена такса" in report and "Основание: чл. 60, ал. 2, т. 1 ЗПОО" in report
-    )
+    assert "„пакет.pdf“, стр. 1" in report
+    assert "❌ Документ за платена такса" in report
+    assert "Основание: чл. 49б, ал. 2, т. 10 и чл. 60, ал. 2, т. 1 ЗПОО" in report
+    assert texts.REPORT_PAYMENT_UNKNOWN in report  # the user did not say how they paid
     assert "съдимост" in report  # what the agency checks itself
     [row] = await checks(session_factory)
-    assert (row.topic, row.found, row.required, row.complete) == ("cpo-licence", 6, 8, False)
+    assert (row.topic, row.found, row.required, row.complete) == ("cpo-licence", 5, 6, False)
     assert row.details["fee"] == "missing"
+
+
+async def test_package_with_the_zzbut_declaration_is_complete(chat, session_factory):
+    await choose(chat.user, "Нова лицензия на ЦПО")
+    read = await chat.user.send_document("пакет.pdf", text_pdf(FULL_CPO_PACKAGE))
+    report = (await chat.user.press_button(read[-1], texts.BUTTON_DONE))[0].text
+    assert "Изпълнени изисквания: 6 от 6" in report and texts.REPORT_COMPLETE in report
+    assert "✅ Входящ номер и дата на декларацията по чл. 15 ЗЗБУТ" in report
+    assert "вх. № 1234 от 15.05.2025 г." in report
+    assert "„пакет.pdf“, стр. 4" in report
+    assert "вече не се изискват" not in report
+    [row] = await checks(session_factory)
+    assert (row.found, row.required, row.complete) == (6, 6, True)
+
+
+async def test_package_with_the_old_health_and_fire_documents_is_incomplete_and_says_why(
+    chat, session_factory
+):
+    await choose(chat.user, "Нова лицензия на ЦПО")
+    read = await chat.user.send_document("стар.pdf", text_pdf(OLD_CPO_PACKAGE))
+    report = (await chat.user.press_button(read[-1], texts.BUTTON_DONE))[0].text
+    assert "Изпълнени изисквания: 5 от 6" in report and texts.REPORT_INCOMPLETE in report
+    assert "❌ Входящ номер и дата на декларацията по чл. 15 ЗЗБУТ" in report
+    assert "Тези документи вече не се изискват" in report
+    for title in (
+        "Документ от здравните органи (РЗИ) за помещенията",
+        "Документ за пожарна безопасност",
+    ):
+        line = next(x for x in report.splitlines() if x.startswith(f"• {title}"))
+        assert (
+            "не се изисква от 29.03.2024 г.; заменен е от входящия номер и датата на декларацията по чл. 15 ЗЗБУТ"
+            in line
+        )
+    [row] = await checks(session_factory)
+    assert row.complete is False
+    assert row.details["health"] == row.details["fire-safety"] == "outdated"
 
 
 async def test_typed_list_in_several_messages_then_the_word_done(chat, session_factory):
     await choose(chat.user, "Нова лицензия на ЦИПО")
     noted = await chat.user.send("Формуляр\nПравилник за дейността\nдоговор за наем")
     assert noted[0].text == texts.DOCS_LIST_NOTED.format(lines=3)
-    await chat.user.send("становище РЗИ\nпротивопожарно удостоверение\nсписък на консултантите")
+    await chat.user.send(
+        "декларация по чл. 15 ЗЗБУТ, вх. № 1234/15.05.2025\nсписък на консултантите"
+    )
     await chat.user.send("платежно нареждане\nинформационни материали")
     report = (await chat.user.send("готово"))[0].text
-    assert "Изпълнени изисквания: 8 от 8" in report and "декларирани" in report
+    assert "Изпълнени изисквания: 7 от 7" in report and "декларирани" in report
+    assert "вх. № 1234 от 15.05.2025 г." in report
     [row] = await checks(session_factory)
     assert row.complete is True
+
+
+async def test_typed_list_with_the_old_documents_says_what_replaced_them(chat):
+    await choose(chat.user, "Нова лицензия на ЦПО")
+    await chat.user.send(
+        "правилник\nучебни планове\nдоговор за наем\nстановище от РЗИ\n"
+        "удостоверение за пожарна безопасност\nсправка за преподавателите\nплатежно нареждане"
+    )
+    report = (await chat.user.send("готово"))[0].text
+    assert "Изпълнени изисквания: 5 от 6" in report
+    assert "Тези документи вече не се изискват" in report and "заменен е от" in report
+
+
+async def test_payment_buttons_decide_whether_the_proof_is_required(chat, session_factory):
+    collect = (await choose(chat.user, "Нова лицензия на ЦПО"))[0]
+    assert texts.DOCS_COLLECT_PAYMENT in collect.text
+    assert [label for label, _ in collect.buttons] == [
+        texts.BUTTON_PAID_ELECTRONICALLY,
+        texts.BUTTON_PAID_BY_BANK,
+        texts.BUTTON_DONE,
+    ]
+    said = await chat.user.press_button(collect, texts.BUTTON_PAID_ELECTRONICALLY)
+    assert said[0].text == texts.list_noted(0, PaymentMode.ELECTRONIC)
+    await chat.user.send(
+        "правилник\nучебни планове\nдоговор за наем\n"
+        "декларация по чл. 15 ЗЗБУТ, вх. № 1234/15.05.2025\nсправка за преподавателите"
+    )
+    report = (await chat.user.send("готово"))[0].text
+    assert "Изпълнени изисквания: 5 от 5" in report
+    assert "не е нужен: таксата е платена по електронен път" in report
+    [row] = await checks(session_factory)
+    assert row.details["fee"] == "not_required" and row.complete is True
+    collect = (await choose(chat.user, "Нова лицензия на ЦПО"))[0]
+    said = await chat.user.press_button(collect, texts.BUTTON_PAID_BY_BANK)
+    assert said[0].text == texts.list_noted(0, PaymentMode.BANK)
+    await chat.user.send("правилник")
+    report = (await chat.user.send("готово"))[0].text
+    assert "❌ Документ за платена такса" in report and texts.REPORT_PAID_BY_BANK in report
+    [row] = await checks(session_factory)  # a repeated check folds into the same row
+    assert row.details["fee"] == "missing" and row.complete is False
+
+
+async def test_typed_payment_statement_both_ways(chat):
+    await choose(chat.user, "Нова лицензия на ЦПО")
+    said = await chat.user.send("платих по банков път")
+    assert said[0].text == texts.list_noted(0, PaymentMode.BANK)
+    said = await chat.user.send("правилник\nплатих електронно")
+    assert said[0].text == texts.list_noted(1, PaymentMode.ELECTRONIC)
+    assert texts.DOCS_LIST_NOTED.format(lines=1) in said[0].text
+    report = (await chat.user.send("готово"))[0].text
+    assert "Изпълнени изисквания: 1 от 5" in report
+    assert "не е нужен: таксата е платена по електронен път" in report
+
+
+async def test_payment_buttons_out_of_turn_or_forged(chat):
+    collect = (await choose(chat.user, "Нова лицензия на ЦИПО"))[0]
+    assert await chat.user.press("docspaid:gold", on_message=collect) == []
+    assert chat.session.callback_answers[-1].text == texts.DOCS_STALE
+    await chat.user.send("/cancel")
+    assert await chat.user.press_button(collect, texts.BUTTON_PAID_BY_BANK) == []
+    assert chat.session.callback_answers[-1].text == texts.DOCS_STALE
 
 
 async def test_amendment_asks_for_professions_and_shows_the_fee(chat):
@@ -78,17 +187,18 @@ async def test_amendment_asks_for_professions_and_shows_the_fee(chat):
 
 async def test_second_check_shows_what_changed(chat):
     await choose(chat.user, "Нова лицензия на ЦПО")
-    await chat.user.send("формуляр\nправилник")
+    await chat.user.send("договор за наем\nправилник")
     await chat.user.send("готово")
     await choose(chat.user, "Нова лицензия на ЦПО")
-    await chat.user.send("формуляр\nправилник\nучебни планове\nплатежно нареждане")
+    await chat.user.send("договор за наем\nправилник\nучебни планове\nплатежно нареждане")
     report = (await chat.user.send("готово"))[0].text
     assert "Спрямо предишната Ви проверка" in report
     assert (
         "сега намерени: Учебни планове и учебни програми за всяка професия и специалност; Документ за платена такса"
         in report
     )
-    assert "все още липсват:" in report and "Документ за пожарна безопасност" in report
+    assert "все още липсват:" in report
+    assert "Входящ номер и дата на декларацията по чл. 15 ЗЗБУТ" in report
 
 
 async def test_problem_files_get_a_clear_message(chat):
@@ -102,7 +212,7 @@ async def test_problem_files_get_a_clear_message(chat):
     replies = await chat.user.send_document("скан.pdf", scanned_pdf(2))
     assert replies[0].text == texts.problem("no_text", "скан.pdf", (1, 2))
     report = (await chat.user.press_button(replies[-1], texts.BUTTON_DONE))[0].text
-    assert "❓" in report and "Изпълнени изисквания: 0 от 8" in report
+    assert "❓" in report and "Изпълнени изисквания: 0 от 6" in report
 
 
 async def test_wrong_inputs_get_hints_and_cancel_leaves(chat):
