@@ -33,6 +33,7 @@ from benchmarks.golden import Evaluation, GoldenRow, evaluate, load_golden, scor
 from bot.content import build_knowledge
 from knowledge.matcher import (
     FEATURES,
+    RANK_FEATURES,
     THRESHOLDS_FILE,
     Answer,
     Assessment,
@@ -40,6 +41,7 @@ from knowledge.matcher import (
     FaqMatcher,
     LogisticModel,
     MatchThresholds,
+    Reading,
     Suggest,
     Unknown,
     _clarify,
@@ -64,17 +66,27 @@ class Table:
     clarify_right: np.ndarray  # bool: "ЦПО or ЦИПО?" would offer the right entry
     clarify_possible: np.ndarray  # bool
     suggest_right: np.ndarray  # bool: the right entry is among the suggestions
+    thresholds: MatchThresholds  # the ranker the assessments were made with
 
 
-def build_table(matcher: FaqMatcher, rows: list[GoldenRow]) -> Table:
-    t = matcher.thresholds
-    assessments = [matcher.assess(r.question) for r in rows]
+def build_table(
+    matcher: FaqMatcher,
+    rows: list[GoldenRow],
+    readings: list[list[Reading]] | None = None,
+    t: MatchThresholds | None = None,
+) -> Table:
+    t = t or matcher.thresholds
+    readings = readings if readings is not None else [matcher.readings(r.question) for r in rows]
+    assessments = [matcher.finish(r, t) for r in readings]
     x = np.array(
         [a.features if a.features is not None else np.zeros(len(FEATURES)) for a in assessments]
     )
     in_scope = np.array([r.expected is not None for r in rows])
     top1 = np.array(
-        [bool(a.ranked) and a.ranked[0].entry.id == r.expected for a, r in zip(assessments, rows, strict=True)]
+        [
+            bool(a.ranked) and a.ranked[0].entry.id == r.expected
+            for a, r in zip(assessments, rows, strict=True)
+        ]
     )
     clarify_possible, clarify_right, suggest_right = [], [], []
     for a, r in zip(assessments, rows, strict=True):
@@ -92,21 +104,38 @@ def build_table(matcher: FaqMatcher, rows: list[GoldenRow]) -> Table:
         np.array(clarify_right),
         np.array(clarify_possible),
         np.array(suggest_right),
+        t,
     )
+
+
+def _standardised_fit(features: np.ndarray, target: np.ndarray, c: float = 1.0) -> LogisticModel:
+    mean, scale = features.mean(axis=0), features.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit((features - mean) / scale, target)
+    return LogisticModel(model.coef_[0], float(model.intercept_[0]), mean, scale)
+
+
+def fit_ranker(
+    matcher: FaqMatcher, rows: list[GoldenRow], readings: list[list[Reading]], idx: np.ndarray
+) -> LogisticModel:
+    """Pointwise: is this candidate the right entry? Over the whole-message candidates of the
+    in-scope questions in `idx`."""
+    features, target = [], []
+    for i in idx:
+        if rows[i].expected is None or not readings[i]:
+            continue
+        whole = readings[i][0]
+        features.append(whole.features)
+        target.extend(matcher.entries[c].id == rows[i].expected for c in whole.candidates)
+    return _standardised_fit(np.vstack(features), np.array(target))
 
 
 def fit_models(
     x: np.ndarray, in_scope: np.ndarray, top1: np.ndarray
 ) -> tuple[LogisticModel, LogisticModel]:
-    def fit(features: np.ndarray, target: np.ndarray) -> LogisticModel:
-        mean, scale = features.mean(axis=0), features.std(axis=0)
-        scale[scale == 0] = 1.0
-        model = LogisticRegression(C=1.0, max_iter=2000)
-        model.fit((features - mean) / scale, target)
-        return LogisticModel(model.coef_[0], float(model.intercept_[0]), mean, scale)
-
-    gate = fit(x, in_scope)
-    confidence = fit(x[in_scope], top1[in_scope])
+    gate = _standardised_fit(x, in_scope)
+    confidence = _standardised_fit(x[in_scope], top1[in_scope])
     return gate, confidence
 
 
@@ -159,8 +188,8 @@ def with_models(
     )
 
 
-def folds(table: Table, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    labels = [r.expected or "-" for r in table.rows]
+def folds(rows: list[GoldenRow], k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    labels = [r.expected or "-" for r in rows]
     counts = Counter(labels)
     # Entries with fewer rows than folds are pooled, so stratification stays possible.
     strata = [label if counts[label] >= k else "rare" for label in labels]
@@ -168,22 +197,35 @@ def folds(table: Table, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
     return list(splitter.split(np.zeros(len(labels)), strata))
 
 
+def fit_all(
+    matcher: FaqMatcher, rows: list[GoldenRow], readings: list[list[Reading]], train: np.ndarray
+) -> tuple[MatchThresholds, Table]:
+    """Ranker, gate, confidence and thresholds fitted on the rows `train` only; the table holds
+    every row assessed with that ranker."""
+    ranker = fit_ranker(matcher, rows, readings, train)
+    ranked_t = dataclasses.replace(matcher.thresholds, ranker=ranker)
+    table = build_table(matcher, rows, readings, ranked_t)
+    gate, confidence = fit_models(table.x[train], table.in_scope[train], table.top1_right[train])
+    th = choose_thresholds(table, train, gate, confidence)
+    return with_models(ranked_t, gate, confidence, th), table
+
+
 def cross_validate(
-    matcher: FaqMatcher, table: Table, k: int, by_style: dict[str, Evaluation] | None = None
+    matcher: FaqMatcher,
+    rows: list[GoldenRow],
+    readings: list[list[Reading]],
+    k: int,
+    by_style: dict[str, Evaluation] | None = None,
 ) -> Evaluation:
     """Pooled held-out figures; `by_style` (if given) gets the same results split by style."""
     total = Evaluation(failures=[])
-    for train, test in folds(table, k):
-        gate, confidence = fit_models(
-            table.x[train], table.in_scope[train], table.top1_right[train]
-        )
-        th = choose_thresholds(table, train, gate, confidence)
-        t = with_models(matcher.thresholds, gate, confidence, th)
+    for train, test in folds(rows, k):
+        t, table = fit_all(matcher, rows, readings, train)
         for i in test:
-            one = evaluate(matcher, [table.rows[i]], [table.assessments[i]], t)
+            one = evaluate(matcher, [rows[i]], [table.assessments[i]], t)
             total.add(one)
             if by_style is not None:
-                by_style.setdefault(table.rows[i].style, Evaluation(failures=[])).add(one)
+                by_style.setdefault(rows[i].style, Evaluation(failures=[])).add(one)
     return total
 
 
@@ -242,9 +284,11 @@ class Bm25Baseline:
 def bm25_cross_validated(baseline: Bm25Baseline, table: Table, k: int) -> Evaluation:
     ranked = [baseline.rank(r.question) for r in table.rows]
     top = np.array([c[0].score if c else 0.0 for c in ranked])
-    right = np.array([bool(c) and c[0].entry.id == r.expected for c, r in zip(ranked, table.rows, strict=True)])
+    right = np.array(
+        [bool(c) and c[0].entry.id == r.expected for c, r in zip(ranked, table.rows, strict=True)]
+    )
     total = Evaluation(failures=[])
-    for train, test in folds(table, k):
+    for train, test in folds(table.rows, k):
         ins = table.in_scope[train]
         best_t, best_key = float(top.max()) + 1, None
         for threshold in np.unique(top[train]):
@@ -275,12 +319,9 @@ def bm25_cross_validated(baseline: Bm25Baseline, table: Table, k: int) -> Evalua
 # -- writing the fitted models -----------------------------------------------------------------
 
 
-def _inline(values: np.ndarray) -> str:
-    return (
-        "{ "
-        + ", ".join(f"{name} = {value:.6g}" for name, value in zip(FEATURES, values, strict=True))
-        + " }"
-    )
+def _inline(values: np.ndarray, names: tuple[str, ...]) -> str:
+    pairs = zip(names, values, strict=True)
+    return "{ " + ", ".join(f"{name} = {value:.6g}" for name, value in pairs) + " }"
 
 
 def write_models(t: MatchThresholds, rows: int) -> None:
@@ -292,11 +333,16 @@ def write_models(t: MatchThresholds, rows: int) -> None:
         ("gate_suggest", t.gate_suggest),
     ):
         text = re.sub(rf"(?m)^{name} = .*$", f"{name} = {value:g}", text)
-    for section, model in (("gate", t.gate), ("confidence", t.confidence)):
+    assert t.ranker is not None
+    for section, model, names in (
+        ("gate", t.gate, FEATURES),
+        ("confidence", t.confidence, FEATURES),
+        ("ranker", t.ranker, RANK_FEATURES),
+    ):
         text += (
             f"\n[{section}]  # fitted on {rows} golden questions\n"
-            f"bias = {model.bias:.6g}\nweights = {_inline(model.weights)}\n"
-            f"mean = {_inline(model.mean)}\nscale = {_inline(model.scale)}\n"
+            f"bias = {model.bias:.6g}\nweights = {_inline(model.weights, names)}\n"
+            f"mean = {_inline(model.mean, names)}\nscale = {_inline(model.scale, names)}\n"
         )
     THRESHOLDS_FILE.write_text(text, encoding="utf-8")
 
@@ -310,17 +356,21 @@ def main() -> None:
     matcher = build_knowledge().matcher
     known = {e.id for e in matcher.entries}
     rows = [r for r in load_golden() if r.expected is None or r.expected in known]
-    table = build_table(matcher, rows)
+    readings = [matcher.readings(r.question) for r in rows]
+    in_scope = sum(r.expected is not None for r in rows)
     print(
-        f"golden table: {table.in_scope.sum()} in-scope, {(~table.in_scope).sum()} out-of-scope "
+        f"golden table: {in_scope} in-scope, {len(rows) - in_scope} out-of-scope "
         f"questions; {args.folds}-fold cross-validation, figures on held-out folds"
     )
     by_style: dict[str, Evaluation] = {}
-    ev = cross_validate(matcher, table, args.folds, by_style)
-    print(f"  matcher (gate + confidence):  {ev.summary()}")
-    print(f"  previous rule (0.72 / 0.10):  {previous_rule(matcher, rows).summary()}")
-    bm25 = bm25_cross_validated(Bm25Baseline(matcher), table, args.folds)
-    print(f"  BM25 baseline:                {bm25.summary()}")
+    ev = cross_validate(matcher, rows, readings, args.folds, by_style)
+    print(f"  matcher (ranker, gate, confidence): {ev.summary()}")
+    print(f"  previous rule (0.72 / 0.10):        {previous_rule(matcher, rows).summary()}")
+    lexical = build_table(
+        matcher, rows, readings, dataclasses.replace(matcher.thresholds, ranker=None)
+    )
+    bm25 = bm25_cross_validated(Bm25Baseline(matcher), lexical, args.folds)
+    print(f"  BM25 baseline:                      {bm25.summary()}")
     print("  the matcher by how the question was written:")
     for style, style_ev in by_style.items():
         if style_ev.in_scope:
@@ -331,11 +381,10 @@ def main() -> None:
     if args.show_failures:
         for failure in ev.failures or []:
             print("   ", failure)
-    gate, confidence = fit_models(table.x, table.in_scope, table.top1_right)
-    th = choose_thresholds(table, np.arange(len(rows)), gate, confidence)
-    final = with_models(matcher.thresholds, gate, confidence, th)
+    final, _ = fit_all(matcher, rows, readings, np.arange(len(rows)))
     print(
-        f"  fitted on all rows: gate_answer {th[0]:g}, confidence_answer {th[1]:g}, gate_suggest {th[2]:g}"
+        f"  fitted on all rows: gate_answer {final.gate_answer:g}, "
+        f"confidence_answer {final.confidence_answer:g}, gate_suggest {final.gate_suggest:g}"
     )
     if args.write:
         write_models(final, len(rows))

@@ -57,6 +57,24 @@ FEATURES = (
 )
 
 
+# What the ranker reads of each candidate entry (benchmarks/fit_matcher.py fits its weights).
+RANK_FEATURES = (
+    "lexical",  # weighted stem overlap with the entry's best phrasing, blended with similarity
+    "query_cover",  # share of the question's weight that phrasing covers
+    "doc_cover",  # share of the phrasing's weight the question covers
+    "phrase_similarity",  # rapidfuzz token_sort similarity of the stems
+    "contained",  # rapidfuzz token_set similarity: a phrasing wholly inside the question
+    "title_similarity",  # similarity to the entry's title question
+    "answer_cover",  # share of the question's words found in the entry's answer
+    "contrast_conflict",  # the entry is about the other kind of centre than the question
+    "reciprocal_rank",  # 1 / position in the lexical order
+    "gap",  # lexical score minus the best lexical score
+)
+# Candidates the ranker re-orders (the right entry is among the lexical top 12 for ~97% of
+# golden questions).
+RERANK_LIMIT = 12
+
+
 # -- results ---------------------------------------------------------------------------------
 
 
@@ -112,11 +130,13 @@ class LogisticModel:
     scale: np.ndarray
 
     @classmethod
-    def from_table(cls, table: Mapping[str, object]) -> LogisticModel:
+    def from_table(
+        cls, table: Mapping[str, object], names: tuple[str, ...] = FEATURES
+    ) -> LogisticModel:
         def vector(name: str, default: float) -> np.ndarray:
             values = table.get(name, {})
             assert isinstance(values, Mapping)
-            return np.array([float(values.get(f, default)) for f in FEATURES])
+            return np.array([float(values.get(f, default)) for f in names])
 
         return cls(
             vector("weights", 0.0),
@@ -129,11 +149,16 @@ class LogisticModel:
         z = self.bias + float(self.weights @ ((features - self.mean) / self.scale))
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        z = self.bias + ((rows - self.mean) / self.scale) @ self.weights
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
+
 
 @dataclass(frozen=True)
 class MatchThresholds:
     gate: LogisticModel
     confidence: LogisticModel
+    ranker: LogisticModel | None  # re-orders the best candidates; None: the lexical order
     gate_answer: float  # gate probability needed to answer (or ask which centre)
     confidence_answer: float  # confidence needed to answer
     gate_suggest: float  # below this the question is out of our domain: no suggestions
@@ -154,6 +179,11 @@ class MatchThresholds:
         return cls(
             gate=LogisticModel.from_table(data.get("gate", {})),
             confidence=LogisticModel.from_table(data.get("confidence", {})),
+            ranker=(
+                LogisticModel.from_table(data["ranker"], RANK_FEATURES)
+                if "ranker" in data
+                else None
+            ),
             gate_answer=float(t["gate_answer"]),
             confidence_answer=float(t["confidence_answer"]),
             gate_suggest=float(t["gate_suggest"]),
@@ -187,6 +217,18 @@ class Assessment:
     features: np.ndarray | None  # None when the question has no content words
     rival: Candidate | None = None  # the best entry outside the top entry's group
     asked_contrasts: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One reading of a question (the whole message, or one of its sentences): the candidate
+    entries in lexical order with the ranker's features, and what is known of the question."""
+
+    candidates: tuple[int, ...]  # entry indexes
+    features: np.ndarray  # one row of RANK_FEATURES per candidate
+    lexical_scores: np.ndarray
+    query_features: np.ndarray  # known share, anchor, other domain, log(1 + words)
+    asked: frozenset[str]
 
 
 # -- the matcher -------------------------------------------------------------------------------
@@ -279,6 +321,9 @@ class FaqMatcher:
             self._entry_side.append(sides[0] if len(sides) == 1 else None)
         self._anchor_phrases = _phrases(normalizer, self.domain.anchors)
         self._other_phrases = _phrases(normalizer, self.domain.other_domains)
+        self._title_texts = [
+            " ".join(sorted(set(normalizer.tokens(e.question)))) for e in self.entries
+        ]
         self._by_id = {e.id: e for e in self.entries}
         self._index_of = {e.id: i for i, e in enumerate(self.entries)}
 
@@ -296,28 +341,44 @@ class FaqMatcher:
         return None if assessment.features is None else list(assessment.ranked)
 
     def assess(self, question: str, limit: int = 5) -> Assessment:
-        """The ranking and its features; a long message is also read sentence by sentence and
-        the reading the confidence model trusts most is kept (the question is often in the
-        middle, among sentences of context)."""
-        whole = self._assess_one(question, limit)
-        if whole.features is None or len(question) < LONG_MESSAGE_CHARS:
-            return whole
-        best, best_confidence = whole, self.thresholds.confidence.probability(whole.features)
-        for sentence in _SENTENCE_END.split(question):
-            if len(sentence.split()) < 3:
-                continue
-            part = self._assess_one(sentence, limit)
-            if part.features is None or not part.ranked:
-                continue
-            confidence = self.thresholds.confidence.probability(part.features)
-            if confidence > best_confidence:
-                best, best_confidence = part, confidence
+        """The ranking and the features the decision models read."""
+        return self.finish(self.readings(question), self.thresholds, limit)
+
+    def readings(self, question: str) -> list[Reading]:
+        """The candidates for the whole message and, for a long one, for each sentence: the
+        question is often in the middle, among sentences of context."""
+        whole = self._read(question)
+        if whole is None or len(question) < LONG_MESSAGE_CHARS:
+            return [whole] if whole is not None else []
+        parts = [
+            reading
+            for sentence in _SENTENCE_END.split(question)
+            if len(sentence.split()) >= 3
+            for reading in [self._read(sentence)]
+            if reading is not None and reading.candidates
+        ]
+        return [whole, *parts]
+
+    def finish(self, readings: list[Reading], t: MatchThresholds, limit: int = 5) -> Assessment:
+        """Rank each reading with `t`'s ranker and keep the one whose best entry is surest."""
+        if not readings:
+            return Assessment((), None)
+        best: Assessment | None = None
+        for reading in readings:
+            assessment = self._rank(reading, t, limit)
+            if best is None or (
+                assessment.ranked
+                and (not best.ranked or assessment.ranked[0].score > best.ranked[0].score)
+            ):
+                best = assessment
+        assert best is not None
         return best
 
-    def _assess_one(self, question: str, limit: int) -> Assessment:
+    def _read(self, question: str) -> Reading | None:
+        """Candidate entries with the ranker's features; None when nothing is left to match."""
         query = self._query_weights(question)
         if not query:
-            return Assessment((), None)
+            return None
         t = self.thresholds
         query_weight = sum(weight for weight, _ in query.values())
         # Vectorised over all phrasings: what share of the question each covers, and of itself.
@@ -339,9 +400,11 @@ class FaqMatcher:
             known += similarity > 0 or answer_postings is not None
         answer_cover = answer_matched / answer_weight if answer_weight else answer_matched
         asked = frozenset(query) & frozenset(self._has_token)
+        query_text = " ".join(sorted(query))
 
         candidates = np.flatnonzero(matched)
-        best: dict[int, tuple[float, float, float]] = {}  # entry -> (score, cover, similarity)
+        # entry -> (lexical, query cover, doc cover, similarity, contained)
+        best: dict[int, tuple[float, float, float, float, float]] = {}
         if candidates.size:
             query_coverage = matched[candidates] / query_weight
             doc_coverage = matched_idf[candidates] / self._doc_weights[candidates]
@@ -351,46 +414,104 @@ class FaqMatcher:
                 scores = np.where(penalised[candidates], scores * t.contrast_penalty, scores)
             # Best first; ties broken by phrasing order so results are deterministic.
             order = np.lexsort((candidates, -scores))[:RESCORE_LIMIT]
-            query_text = " ".join(sorted(query))
             for i in order:
                 doc = self._docs[int(candidates[i])]
                 similarity = fuzz.token_sort_ratio(query_text, doc.text) / 100.0
                 score = (1 - STRING_SHARE) * float(scores[i]) + STRING_SHARE * similarity
-                if score > best.get(doc.entry_index, (-1.0, 0.0, 0.0))[0]:
-                    best[doc.entry_index] = (score, float(query_coverage[i]), similarity)
+                if score > best.get(doc.entry_index, (-1.0,))[0]:
+                    contained = fuzz.token_set_ratio(query_text, doc.text) / 100.0
+                    best[doc.entry_index] = (
+                        score,
+                        float(query_coverage[i]),
+                        float(doc_coverage[i]),
+                        similarity,
+                        contained,
+                    )
         # Entries whose answers alone mention the question's words still take part, lightly.
         for index in np.flatnonzero(answer_cover >= 0.5):
-            best.setdefault(int(index), (0.0, 0.0, 0.0))
-        if not best:
-            return Assessment((), self._features(query, None, None, 0.0, known, asked), None, asked)
+            best.setdefault(int(index), (0.0, 0.0, 0.0, 0.0, 0.0))
         share = t.answer_share
-        ranked_all = sorted(
-            (
-                (min(1.0, (1 - share) * s + share * float(answer_cover[i])), i, cover, sim)
-                for i, (s, cover, sim) in best.items()
+        lexical_order = sorted(
+            best,
+            key=lambda i: (-((1 - share) * best[i][0] + share * float(answer_cover[i])), i),
+        )[:RERANK_LIMIT]
+        top_lexical = best[lexical_order[0]][0] if lexical_order else 0.0
+        rows = []
+        for position, index in enumerate(lexical_order, start=1):
+            lexical, cover, doc_cover, similarity, contained = best[index]
+            rows.append(
+                (
+                    lexical,
+                    cover,
+                    doc_cover,
+                    similarity,
+                    contained,
+                    fuzz.token_set_ratio(query_text, self._title_texts[index]) / 100.0,
+                    float(answer_cover[index]),
+                    self._conflict(asked, index),
+                    1.0 / position,
+                    lexical - top_lexical,
+                )
+            )
+        stems = list(query)
+        anchor = _contains_any(stems, self._anchor_phrases)
+        return Reading(
+            candidates=tuple(lexical_order),
+            features=np.array(rows, dtype=float).reshape(len(rows), len(RANK_FEATURES)),
+            lexical_scores=np.array(
+                [(1 - share) * best[i][0] + share * float(answer_cover[i]) for i in lexical_order]
             ),
-            key=lambda item: (-item[0], item[1]),
+            query_features=np.array(
+                [
+                    known / len(query),
+                    float(anchor),
+                    float(_contains_any(stems, self._other_phrases)),
+                    math.log1p(len(query)),
+                ]
+            ),
+            asked=asked,
         )
-        top_score, top_index, top_cover, top_similarity = ranked_all[0]
+
+    def _rank(self, reading: Reading, t: MatchThresholds, limit: int) -> Assessment:
+        """Order a reading's candidates (by the ranker when there is one) and describe the
+        result for the decision models."""
+        known_share, anchor, other, log_words = reading.query_features
+        if not reading.candidates:
+            features = np.array([0, 0, 0, 0, 0, known_share, anchor, other, 0, log_words])
+            return Assessment((), features.astype(float), None, reading.asked)
+        if t.ranker is not None:
+            scores = t.ranker.probabilities(reading.features)
+        else:
+            scores = np.minimum(reading.lexical_scores, 1.0)
+        order = sorted(range(len(scores)), key=lambda k: (-scores[k], k))
+        ranked_all = [(float(scores[k]), reading.candidates[k], k) for k in order]
+        top_score, top_index, top_row = ranked_all[0]
         top_entry = self.entries[top_index]
         rival = next(
             (
-                Candidate(self.entries[i], round(s, 4))
-                for s, i, _, _ in ranked_all[1:]
+                Candidate(self.entries[i], round(score, 4))
+                for score, i, _ in ranked_all[1:]
                 if top_entry.group is None or self.entries[i].group != top_entry.group
             ),
             None,
         )
-        ranked = tuple(Candidate(self.entries[i], round(s, 4)) for s, i, _, _ in ranked_all[:limit])
-        features = self._features(
-            query,
-            (top_score, top_cover, top_similarity, float(answer_cover[top_index])),
-            rival,
-            self._conflict(asked, top_index),
-            known,
-            asked,
+        ranked = tuple(Candidate(self.entries[i], round(sc, 4)) for sc, i, _ in ranked_all[:limit])
+        row = dict(zip(RANK_FEATURES, reading.features[top_row], strict=True))
+        features = np.array(
+            [
+                top_score,
+                top_score - (rival.score if rival else 0.0),
+                row["query_cover"],
+                row["phrase_similarity"],
+                row["answer_cover"],
+                known_share,
+                anchor,
+                other,
+                row["contrast_conflict"],
+                log_words,
+            ]
         )
-        return Assessment(ranked, features, rival, asked)
+        return Assessment(ranked, features, rival, reading.asked)
 
     # -- internals --------------------------------------------------------------------------
 
@@ -402,35 +523,6 @@ class FaqMatcher:
     def _conflict(self, asked: frozenset[str], entry_index: int) -> float:
         side = self._entry_side[entry_index]
         return float(bool(asked) and side is not None and side not in asked)
-
-    def _features(
-        self,
-        query: Mapping[str, tuple[float, float]],
-        top: tuple[float, float, float, float] | None,
-        rival: Candidate | None,
-        conflict: float,
-        known: int,
-        asked: frozenset[str],
-    ) -> np.ndarray:
-        stems = list(query)
-        anchor = _contains_any(stems, self._anchor_phrases)
-        other = _contains_any(stems, self._other_phrases)
-        top_score, cover, similarity, answer_cover = top or (0.0, 0.0, 0.0, 0.0)
-        lead = top_score - (rival.score if rival else 0.0)
-        return np.array(
-            [
-                top_score,
-                lead,
-                cover,
-                similarity,
-                answer_cover,
-                known / len(query),
-                float(anchor),
-                float(other),
-                conflict,
-                math.log1p(len(query)),
-            ]
-        )
 
     def _contradicting_docs(self, asked: frozenset[str]) -> np.ndarray | None:
         """Mask of phrasings that name only another member of a contrast group the query uses."""
