@@ -23,6 +23,7 @@ import dataclasses
 import itertools
 import re
 from collections import Counter
+from collections.abc import Iterable
 
 import numpy as np
 from rank_bm25 import BM25Okapi
@@ -30,7 +31,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from benchmarks.golden import Evaluation, GoldenRow, evaluate, load_golden, score_result
-from bot.content import build_knowledge
+from knowledge.faq import KnowledgeBase, load_knowledge_base, with_examples
 from knowledge.matcher import (
     FEATURES,
     RANK_FEATURES,
@@ -38,6 +39,7 @@ from knowledge.matcher import (
     Answer,
     Assessment,
     Candidate,
+    DomainWords,
     FaqMatcher,
     LogisticModel,
     MatchThresholds,
@@ -46,12 +48,14 @@ from knowledge.matcher import (
     Unknown,
     _clarify,
 )
+from knowledge.normalize import BulgarianNormalizer, load_normalizer
 
 MAX_WRONG = 0.018
 MAX_OOS_ANSWERED = 0.012
 GATE_GRID = [x / 20 for x in range(1, 20)]
 CONFIDENCE_GRID = [x / 40 for x in range(8, 40)]
 SUGGEST_GATE_GRID = [0.02, 0.05, 0.1, 0.15, 0.2, 0.3]
+SUGGEST_GRID = [0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3]
 
 
 @dataclasses.dataclass
@@ -65,7 +69,8 @@ class Table:
     top1_right: np.ndarray  # bool
     clarify_right: np.ndarray  # bool: "ЦПО or ЦИПО?" would offer the right entry
     clarify_possible: np.ndarray  # bool
-    suggest_right: np.ndarray  # bool: the right entry is among the suggestions
+    right_score: np.ndarray  # the right entry's score if among the first suggestions, else -1
+    top_score: np.ndarray
     thresholds: MatchThresholds  # the ranker the assessments were made with
 
 
@@ -81,20 +86,20 @@ def build_table(
     x = np.array(
         [a.features if a.features is not None else np.zeros(len(FEATURES)) for a in assessments]
     )
-    in_scope = np.array([r.expected is not None for r in rows])
+    in_scope = np.array([r.entry_id is not None for r in rows])
     top1 = np.array(
         [
-            bool(a.ranked) and a.ranked[0].entry.id == r.expected
+            bool(a.ranked) and a.ranked[0].entry.id == r.entry_id
             for a, r in zip(assessments, rows, strict=True)
         ]
     )
-    clarify_possible, clarify_right, suggest_right = [], [], []
+    clarify_possible, clarify_right, right_score = [], [], []
     for a, r in zip(assessments, rows, strict=True):
         c = _clarify(a, t, matcher.side_of, 0.0) if a.features is not None else None
         clarify_possible.append(c is not None)
-        clarify_right.append(c is not None and r.expected in {o.entry.id for o in c.options})
-        offered = [c.entry.id for c in a.ranked if c.score >= t.suggest][: t.max_suggestions]
-        suggest_right.append(r.expected in offered)
+        clarify_right.append(c is not None and r.entry_id in {o.entry.id for o in c.options})
+        first = {c.entry.id: c.score for c in a.ranked[: t.max_suggestions]}
+        right_score.append(first.get(r.entry_id or "", -1.0))
     return Table(
         rows,
         assessments,
@@ -103,7 +108,8 @@ def build_table(
         top1,
         np.array(clarify_right),
         np.array(clarify_possible),
-        np.array(suggest_right),
+        np.array(right_score),
+        np.array([a.ranked[0].score if a.ranked else 0.0 for a in assessments]),
         t,
     )
 
@@ -123,11 +129,11 @@ def fit_ranker(
     in-scope questions in `idx`."""
     features, target = [], []
     for i in idx:
-        if rows[i].expected is None or not readings[i]:
+        if rows[i].entry_id is None or not readings[i]:
             continue
         whole = readings[i][0]
         features.append(whole.features)
-        target.extend(matcher.entries[c].id == rows[i].expected for c in whole.candidates)
+        target.extend(matcher.entries[c].id == rows[i].entry_id for c in whole.candidates)
     return _standardised_fit(np.vstack(features), np.array(target))
 
 
@@ -141,8 +147,9 @@ def fit_models(
 
 def choose_thresholds(
     table: Table, idx: np.ndarray, gate: LogisticModel, confidence: LogisticModel
-) -> tuple[float, float, float]:
-    """The thresholds that do best on the rows `idx` (training folds) within the safety caps."""
+) -> tuple[float, float, float, float]:
+    """The thresholds that do best on the rows `idx` (training folds) within the safety caps:
+    to answer (gate, confidence), to suggest at all (gate) and to offer an entry (its score)."""
     g = np.array([gate.probability(v) for v in table.x[idx]])
     c = np.array([confidence.probability(v) for v in table.x[idx]])
     empty = np.array([a.features is None for a in (table.assessments[i] for i in idx)])
@@ -163,20 +170,22 @@ def choose_thresholds(
     answer = (g >= ga) & (c >= ca)
     clar = ~answer & (g >= ga) & table.clarify_possible[idx]
     rest = ~answer & ~clar
-    best_gs, best_value = SUGGEST_GATE_GRID[0], None
-    for gs in SUGGEST_GATE_GRID:
-        offered = rest & (g >= gs)
-        value = (offered & ins & table.suggest_right[idx]).sum() - 0.5 * (offered & ~ins).sum()
+    best_suggest, best_value = (SUGGEST_GATE_GRID[0], SUGGEST_GRID[0]), None
+    for gs, sc in itertools.product(SUGGEST_GATE_GRID, SUGGEST_GRID):
+        offered = rest & (g >= gs) & (table.top_score[idx] >= sc)
+        reached = offered & ins & (table.right_score[idx] >= sc)
+        # An out-of-scope question given suggestions costs half a reached one.
+        value = reached.sum() - 0.5 * (offered & ~ins).sum()
         if best_value is None or value > best_value:
-            best_value, best_gs = value, gs
-    return ga, ca, best_gs
+            best_value, best_suggest = value, (gs, sc)
+    return ga, ca, *best_suggest
 
 
 def with_models(
     t: MatchThresholds,
     gate: LogisticModel,
     confidence: LogisticModel,
-    th: tuple[float, float, float],
+    th: tuple[float, float, float, float],
 ) -> MatchThresholds:
     return dataclasses.replace(
         t,
@@ -185,11 +194,12 @@ def with_models(
         gate_answer=th[0],
         confidence_answer=th[1],
         gate_suggest=th[2],
+        suggest=th[3],
     )
 
 
 def folds(rows: list[GoldenRow], k: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    labels = [r.expected or "-" for r in rows]
+    labels = [r.entry_id or "-" for r in rows]
     counts = Counter(labels)
     # Entries with fewer rows than folds are pooled, so stratification stays possible.
     strata = [label if counts[label] >= k else "rare" for label in labels]
@@ -197,32 +207,67 @@ def folds(rows: list[GoldenRow], k: int) -> list[tuple[np.ndarray, np.ndarray]]:
     return list(splitter.split(np.zeros(len(labels)), strata))
 
 
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    """What every fold starts from: the content without people's questions."""
+
+    base: KnowledgeBase
+    normalizer: BulgarianNormalizer
+    thresholds: MatchThresholds
+    domain: DomainWords
+
+    def matcher(self, rows: list[GoldenRow], learn_from: Iterable[int]) -> FaqMatcher:
+        """A matcher that learned the questions `learn_from` as phrasings (as the bot learns all)."""
+        learned = [rows[i] for i in learn_from]
+        examples = with_examples(self.base, learned)
+        negatives = [r.question for r in learned if r.entry_id is None]
+        return FaqMatcher(examples, self.normalizer, self.thresholds, self.domain, negatives)
+
+
+def held_out_readings(
+    setting: Setting, rows: list[GoldenRow], train: np.ndarray, k: int = 5
+) -> list[list[Reading]]:
+    """Readings of the rows `train`, each by a matcher that did not learn that row (inner
+    folds): the models must be fitted on what a new question looks like, not on a question
+    matching itself."""
+    readings: dict[int, list[Reading]] = {}
+    for inner_train, inner_test in folds([rows[i] for i in train], k):
+        matcher = setting.matcher(rows, train[inner_train])
+        for j in inner_test:
+            readings[int(train[j])] = matcher.readings(rows[train[j]].question)
+    return [readings[int(i)] for i in train]
+
+
 def fit_all(
-    matcher: FaqMatcher, rows: list[GoldenRow], readings: list[list[Reading]], train: np.ndarray
-) -> tuple[MatchThresholds, Table]:
-    """Ranker, gate, confidence and thresholds fitted on the rows `train` only; the table holds
-    every row assessed with that ranker."""
-    ranker = fit_ranker(matcher, rows, readings, train)
-    ranked_t = dataclasses.replace(matcher.thresholds, ranker=ranker)
-    table = build_table(matcher, rows, readings, ranked_t)
-    gate, confidence = fit_models(table.x[train], table.in_scope[train], table.top1_right[train])
-    th = choose_thresholds(table, train, gate, confidence)
-    return with_models(ranked_t, gate, confidence, th), table
+    setting: Setting, rows: list[GoldenRow], train: np.ndarray
+) -> tuple[MatchThresholds, FaqMatcher]:
+    """Ranker, gate, confidence and thresholds fitted on the rows `train` only, and the matcher
+    that learned those rows as phrasings (the one that serves)."""
+    sub = [rows[i] for i in train]
+    readings = held_out_readings(setting, rows, train)
+    serving = setting.matcher(rows, train)
+    everything = np.arange(len(sub))
+    ranker = fit_ranker(serving, sub, readings, everything)
+    ranked_t = dataclasses.replace(setting.thresholds, ranker=ranker)
+    table = build_table(serving, sub, readings, ranked_t)
+    gate, confidence = fit_models(table.x, table.in_scope, table.top1_right)
+    th = choose_thresholds(table, everything, gate, confidence)
+    return with_models(ranked_t, gate, confidence, th), serving
 
 
 def cross_validate(
-    matcher: FaqMatcher,
+    setting: Setting,
     rows: list[GoldenRow],
-    readings: list[list[Reading]],
     k: int,
     by_style: dict[str, Evaluation] | None = None,
 ) -> Evaluation:
     """Pooled held-out figures; `by_style` (if given) gets the same results split by style."""
     total = Evaluation(failures=[])
     for train, test in folds(rows, k):
-        t, table = fit_all(matcher, rows, readings, train)
+        t, serving = fit_all(setting, rows, train)
         for i in test:
-            one = evaluate(matcher, [rows[i]], [table.assessments[i]], t)
+            assessment = serving.finish(serving.readings(rows[i].question), t)
+            one = evaluate(serving, [rows[i]], [assessment], t)
             total.add(one)
             if by_style is not None:
                 by_style.setdefault(rows[i].style, Evaluation(failures=[])).add(one)
@@ -285,7 +330,7 @@ def bm25_cross_validated(baseline: Bm25Baseline, table: Table, k: int) -> Evalua
     ranked = [baseline.rank(r.question) for r in table.rows]
     top = np.array([c[0].score if c else 0.0 for c in ranked])
     right = np.array(
-        [bool(c) and c[0].entry.id == r.expected for c, r in zip(ranked, table.rows, strict=True)]
+        [bool(c) and c[0].entry.id == r.entry_id for c, r in zip(ranked, table.rows, strict=True)]
     )
     total = Evaluation(failures=[])
     for train, test in folds(table.rows, k):
@@ -331,6 +376,7 @@ def write_models(t: MatchThresholds, rows: int) -> None:
         ("gate_answer", t.gate_answer),
         ("confidence_answer", t.confidence_answer),
         ("gate_suggest", t.gate_suggest),
+        ("suggest", t.suggest),
     ):
         text = re.sub(rf"(?m)^{name} = .*$", f"{name} = {value:g}", text)
     assert t.ranker is not None
@@ -353,22 +399,21 @@ def main() -> None:
     parser.add_argument("--show-failures", action="store_true")
     parser.add_argument("--write", action="store_true", help="fit on all rows, write matcher.toml")
     args = parser.parse_args()
-    matcher = build_knowledge().matcher
-    known = {e.id for e in matcher.entries}
-    rows = [r for r in load_golden() if r.expected is None or r.expected in known]
-    readings = [matcher.readings(r.question) for r in rows]
-    in_scope = sum(r.expected is not None for r in rows)
+    base = load_knowledge_base()
+    setting = Setting(base, load_normalizer(), MatchThresholds.load(), DomainWords.load())
+    matcher = FaqMatcher(base, setting.normalizer, setting.thresholds, setting.domain)
+    known = {e.id for e in base}
+    rows = [r for r in load_golden() if r.entry_id is None or r.entry_id in known]
+    in_scope = sum(r.entry_id is not None for r in rows)
     print(
         f"golden table: {in_scope} in-scope, {len(rows) - in_scope} out-of-scope "
         f"questions; {args.folds}-fold cross-validation, figures on held-out folds"
     )
     by_style: dict[str, Evaluation] = {}
-    ev = cross_validate(matcher, rows, readings, args.folds, by_style)
+    ev = cross_validate(setting, rows, args.folds, by_style)
     print(f"  matcher (ranker, gate, confidence): {ev.summary()}")
     print(f"  previous rule (0.72 / 0.10):        {previous_rule(matcher, rows).summary()}")
-    lexical = build_table(
-        matcher, rows, readings, dataclasses.replace(matcher.thresholds, ranker=None)
-    )
+    lexical = build_table(matcher, rows, None, dataclasses.replace(matcher.thresholds, ranker=None))
     bm25 = bm25_cross_validated(Bm25Baseline(matcher), lexical, args.folds)
     print(f"  BM25 baseline:                      {bm25.summary()}")
     print("  the matcher by how the question was written:")
@@ -381,10 +426,11 @@ def main() -> None:
     if args.show_failures:
         for failure in ev.failures or []:
             print("   ", failure)
-    final, _ = fit_all(matcher, rows, readings, np.arange(len(rows)))
+    final, _ = fit_all(setting, rows, np.arange(len(rows)))
     print(
         f"  fitted on all rows: gate_answer {final.gate_answer:g}, "
-        f"confidence_answer {final.confidence_answer:g}, gate_suggest {final.gate_suggest:g}"
+        f"confidence_answer {final.confidence_answer:g}, gate_suggest {final.gate_suggest:g}, "
+        f"suggest {final.suggest:g}"
     )
     if args.write:
         write_models(final, len(rows))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from knowledge.faq import QUESTIONS_FILE, ExampleQuestion, load_questions
 from knowledge.matcher import (
     Answer,
     Assessment,
@@ -18,28 +18,12 @@ from knowledge.matcher import (
     decide,
 )
 
-GOLDEN_FILE = Path(__file__).resolve().parent.parent / "tests" / "golden" / "faq_golden.tsv"
-OUT_OF_SCOPE = "-"
+GOLDEN_FILE = QUESTIONS_FILE
+GoldenRow = ExampleQuestion  # .question, .entry_id (None: out of scope), .style
 
 
-@dataclass(frozen=True)
-class GoldenRow:
-    question: str
-    expected: str | None  # None: out of scope
-    style: str = ""  # how it was written: conv, frag, typo, latin, long, formal, synonym, chat
-
-
-def load_golden(path: Path = GOLDEN_FILE) -> list[GoldenRow]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        return [
-            GoldenRow(
-                r["question"],
-                None if r["expected"].strip() == OUT_OF_SCOPE else r["expected"].strip(),
-                (r.get("style") or "").strip(),
-            )
-            for r in reader
-        ]
+def load_golden(path: Path = GOLDEN_FILE) -> list[ExampleQuestion]:
+    return load_questions(path)
 
 
 @dataclass
@@ -116,7 +100,7 @@ def score_result(ev: Evaluation, row: GoldenRow, result: MatchResult, top1: str 
     offered = [c.entry.id for c in result.candidates] if isinstance(result, Suggest) else []
     options = [c.entry.id for c in result.options] if isinstance(result, Clarify) else []
     failures = ev.failures if ev.failures is not None else []
-    if row.expected is None:
+    if row.entry_id is None:
         ev.out_of_scope += 1
         if got:
             ev.oos_answered += 1
@@ -125,25 +109,25 @@ def score_result(ev: Evaluation, row: GoldenRow, result: MatchResult, top1: str 
             ev.oos_suggested += 1
         return
     ev.in_scope += 1
-    ev.top1_right += top1 == row.expected
-    if got == row.expected:
+    ev.top1_right += top1 == row.entry_id
+    if got == row.entry_id:
         ev.answered_right += 1
     elif got:
         ev.answered_wrong += 1
-        failures.append((row.question, row.expected, f"answered {got}"))
-    elif row.expected in options:
+        failures.append((row.question, row.entry_id, f"answered {got}"))
+    elif row.entry_id in options:
         ev.clarified_with_right += 1
     elif offered:
         ev.suggested += 1
-        if row.expected in offered:
+        if row.entry_id in offered:
             ev.suggested_with_right += 1
         else:
             ev.missed += 1
-            failures.append((row.question, row.expected, f"offered {offered}"))
+            failures.append((row.question, row.entry_id, f"offered {offered}"))
     else:
         ev.unknown += 1
         ev.missed += 1
-        failures.append((row.question, row.expected, f"{type(result).__name__.lower()} {options}"))
+        failures.append((row.question, row.entry_id, f"{type(result).__name__.lower()} {options}"))
 
 
 def evaluate(

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import time
 
-from benchmarks.fit_matcher import build_table, cross_validate
+from benchmarks.fit_matcher import Setting, cross_validate
 from benchmarks.golden import load_golden
 from knowledge.faq import load_knowledge_base
-from knowledge.matcher import FaqMatcher, MatchThresholds
+from knowledge.matcher import DomainWords, MatchThresholds
 from knowledge.normalize import clean_text, load_normalizer
 
 VARIANTS = {
@@ -30,7 +30,7 @@ VARIANTS = {
 def main() -> None:
     knowledge_base = load_knowledge_base()
     known = {e.id for e in knowledge_base}
-    rows = [r for r in load_golden() if r.expected is None or r.expected in known]
+    rows = [r for r in load_golden() if r.entry_id is None or r.entry_id in known]
     thresholds = MatchThresholds.load()
     words = [w for e in knowledge_base for w in clean_text(" ".join(e.phrasings)).split()]
     print("held-out folds of the golden table, models refitted per variant")
@@ -41,8 +41,9 @@ def main() -> None:
         for word in words:
             normalizer._stem_uncached(word)
         per_word = (time.perf_counter() - start) / len(words) * 1e6
-        matcher = FaqMatcher(knowledge_base, normalizer, thresholds)
-        ev = cross_validate(matcher, build_table(matcher, rows), 5)
+
+        setting = Setting(knowledge_base, normalizer, thresholds, DomainWords.load())
+        ev = cross_validate(setting, rows, 5)
         print(
             f"{name:<32} {ev.top1:>6.1%} {ev.reach:>6.1%} {ev.accuracy:>8.1%} {ev.answered_wrong:>5} {per_word:>8.1f}"
         )

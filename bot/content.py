@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from knowledge.checklists import Checklist, DocumentMatcher, load_checklists
-from knowledge.faq import load_knowledge_base
+from knowledge.faq import load_knowledge_base, load_questions, with_examples
 from knowledge.faq_library import FaqLibrary
 from knowledge.matcher import FaqMatcher, MatchThresholds
 from knowledge.normalize import load_normalizer
@@ -27,8 +27,14 @@ def build_knowledge() -> Knowledge:
     """Load and check the content; raises KnowledgeBaseError / ChecklistError naming a file."""
     normalizer = load_normalizer()
     checklists = load_checklists()
+    questions = load_questions()
     return Knowledge(
-        library=FaqLibrary(load_knowledge_base(), normalizer, MatchThresholds.load()),
+        library=FaqLibrary(
+            with_examples(load_knowledge_base(), questions),
+            normalizer,
+            MatchThresholds.load(),
+            negatives=[q.question for q in questions if q.entry_id is None],
+        ),
         checklists=checklists,
         document_matchers={p: DocumentMatcher(c, normalizer) for p, c in checklists.items()},
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 import tomllib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
@@ -14,6 +15,11 @@ from knowledge.money import format_bgn_with_eur
 from knowledge.telegram_html import html_problems
 
 FAQ_DIR = Path(__file__).parent / "data" / "faq"
+# Questions as people typed them, each with the entry that answers it ("-": none does). The
+# matcher learns from them (extra phrasings, and its models are fitted on them); the tests and
+# benchmarks/fit_matcher.py measure it on them, always on questions held out of what it learned.
+QUESTIONS_FILE = Path(__file__).parent / "data" / "questions.tsv"
+OUT_OF_SCOPE = "-"
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _BGN = re.compile(r"\{\{\s*bgn\s+(\d+(?:[.,]\d{1,2})?)\s*\}\}")
@@ -145,6 +151,41 @@ def load_knowledge_base(faq_dir: Path = FAQ_DIR) -> KnowledgeBase:
             )
         seen[entry.id] = entry.source_file
     return KnowledgeBase(tuple(entries))
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleQuestion:
+    question: str
+    entry_id: str | None  # None: no entry answers it (out of scope)
+    style: str = ""  # how it was written: conv, frag, typo, latin, long, formal, synonym, chat
+
+
+def load_questions(path: Path = QUESTIONS_FILE) -> list[ExampleQuestion]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        return [
+            ExampleQuestion(
+                row["question"].strip(),
+                None if row["expected"].strip() == OUT_OF_SCOPE else row["expected"].strip(),
+                (row.get("style") or "").strip(),
+            )
+            for row in reader
+            if row["question"].strip()
+        ]
+
+
+def with_examples(base: KnowledgeBase, examples: Iterable[ExampleQuestion]) -> KnowledgeBase:
+    """The knowledge base with people's questions added to the phrasings of their entries."""
+    extra: dict[str, list[str]] = {}
+    for example in examples:
+        if example.entry_id is not None:
+            extra.setdefault(example.entry_id, []).append(example.question)
+    return KnowledgeBase(
+        tuple(
+            replace(e, phrasings=(*e.phrasings, *extra[e.id])) if e.id in extra else e
+            for e in base.entries
+        )
+    )
 
 
 # -- content published by staff in the bot ---------------------------------------------------

@@ -24,11 +24,15 @@ class FaqLibrary:
         normalizer: BulgarianNormalizer,
         thresholds: MatchThresholds,
         base_matcher: FaqMatcher | None = None,
+        negatives: Sequence[str] = (),
     ) -> None:
         self.base = base
         self.normalizer = normalizer
         self.thresholds = thresholds
-        self._base_matcher = base_matcher or FaqMatcher(base, normalizer, thresholds)
+        self.negatives = tuple(negatives)  # questions known to be out of scope
+        self._base_matcher = base_matcher or FaqMatcher(
+            base, normalizer, thresholds, negatives=self.negatives
+        )
         self.matcher = self._base_matcher
         self.applied_change_id = 0
         self._next_poll = 0.0
@@ -36,7 +40,9 @@ class FaqLibrary:
     def fork(self) -> FaqLibrary:
         """A library of its own (one per dispatcher) that starts from this one's content, sharing
         its matcher of the TOML content (matchers are never changed, only replaced)."""
-        return FaqLibrary(self.base, self.normalizer, self.thresholds, self._base_matcher)
+        return FaqLibrary(
+            self.base, self.normalizer, self.thresholds, self._base_matcher, self.negatives
+        )
 
     def apply(self, changes: Sequence[FaqChange]) -> None:
         """Rebuild from the TOML content plus every published change (in order)."""
@@ -44,7 +50,10 @@ class FaqLibrary:
             self.matcher, self.applied_change_id = self._base_matcher, 0
             return
         self.matcher = FaqMatcher(
-            apply_changes(self.base, changes), self.normalizer, self.thresholds
+            apply_changes(self.base, changes),
+            self.normalizer,
+            self.thresholds,
+            negatives=self.negatives,
         )
         self.applied_change_id = max((c.id for c in changes), default=0)
 

@@ -54,6 +54,7 @@ FEATURES = (
     "other_domain",  # names another authority's domain (лиценз за такси, автошкола, ...)
     "contrast_conflict",  # asks about ЦПО but the best entry is about ЦИПО, or the reverse
     "log_words",  # log(1 + content words)
+    "out_of_scope_similarity",  # how closely it matches a question known to be out of scope
 )
 
 
@@ -227,7 +228,7 @@ class Reading:
     candidates: tuple[int, ...]  # entry indexes
     features: np.ndarray  # one row of RANK_FEATURES per candidate
     lexical_scores: np.ndarray
-    query_features: np.ndarray  # known share, anchor, other domain, log(1 + words)
+    query_features: np.ndarray  # known share, anchor, other domain, log(1 + words), negatives
     asked: frozenset[str]
 
 
@@ -264,8 +265,12 @@ class FaqMatcher:
         normalizer: BulgarianNormalizer,
         thresholds: MatchThresholds,
         domain: DomainWords | None = None,
+        negatives: Iterable[str] = (),
     ) -> None:
+        """`negatives`: questions people asked that no entry answers (the golden table's
+        out-of-scope rows); a question close to one of them is less likely to be ours."""
         self.entries: tuple[FaqEntry, ...] = tuple(entries)
+        self.negatives = tuple(negatives)
         self.normalizer = normalizer
         self.thresholds = thresholds
         self.domain = domain if domain is not None else DomainWords.load()
@@ -296,6 +301,14 @@ class FaqMatcher:
         # Typos are corrected on whole words: a mistyped word's stem can be cut oddly.
         self._surface_to_stem = surface_to_stem
         self._surfaces = list(surface_to_stem)
+
+        # Questions known to be out of scope: their own small index, weighted like the rest.
+        unknown = thresholds.unknown_word_weight * self._max_idf
+        negative_docs = [d for d in (frozenset(normalizer.tokens(q)) for q in self.negatives) if d]
+        self._negative_postings = _postings(negative_docs)
+        self._negative_weights = np.array(
+            [sum(self._idf.get(stem, unknown) for stem in doc) for doc in negative_docs]
+        )
 
         # The answers' own words: a second, lighter index per entry.
         answer_stems = [
@@ -401,6 +414,7 @@ class FaqMatcher:
         answer_cover = answer_matched / answer_weight if answer_weight else answer_matched
         asked = frozenset(query) & frozenset(self._has_token)
         query_text = " ".join(sorted(query))
+        out_of_scope_similarity = self._negative_similarity(query, query_weight)
 
         candidates = np.flatnonzero(matched)
         # entry -> (lexical, query cover, doc cover, similarity, contained)
@@ -467,17 +481,40 @@ class FaqMatcher:
                     float(anchor),
                     float(_contains_any(stems, self._other_phrases)),
                     math.log1p(len(query)),
+                    out_of_scope_similarity,
                 ]
             ),
             asked=asked,
         )
 
+    def _negative_similarity(
+        self, query: Mapping[str, tuple[float, float]], query_weight: float
+    ) -> float:
+        """The best match of the question with a question known to be out of scope."""
+        if not len(self._negative_weights):
+            return 0.0
+        unknown = self.thresholds.unknown_word_weight * self._max_idf
+        matched = np.zeros(len(self._negative_weights))
+        matched_doc = np.zeros(len(self._negative_weights))
+        for stem, (weight, _) in query.items():
+            postings = self._negative_postings.get(stem)
+            if postings is not None:
+                matched[postings] += weight
+                matched_doc[postings] += self._idf.get(stem, unknown)
+        hit = np.flatnonzero(matched)
+        if not hit.size:
+            return 0.0
+        blend = _blend(matched[hit] / query_weight, matched_doc[hit] / self._negative_weights[hit])
+        return float(blend.max())
+
     def _rank(self, reading: Reading, t: MatchThresholds, limit: int) -> Assessment:
         """Order a reading's candidates (by the ranker when there is one) and describe the
         result for the decision models."""
-        known_share, anchor, other, log_words = reading.query_features
+        known_share, anchor, other, log_words, out_of_scope = reading.query_features
         if not reading.candidates:
-            features = np.array([0, 0, 0, 0, 0, known_share, anchor, other, 0, log_words])
+            features = np.array(
+                [0, 0, 0, 0, 0, known_share, anchor, other, 0, log_words, out_of_scope]
+            )
             return Assessment((), features.astype(float), None, reading.asked)
         if t.ranker is not None:
             scores = t.ranker.probabilities(reading.features)
@@ -509,6 +546,7 @@ class FaqMatcher:
                 other,
                 row["contrast_conflict"],
                 log_words,
+                out_of_scope,
             ]
         )
         return Assessment(ranked, features, rival, reading.asked)
