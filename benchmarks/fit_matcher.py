@@ -170,9 +170,13 @@ def choose_thresholds(
     answer = (g >= ga) & (c >= ca)
     clar = ~answer & (g >= ga) & table.clarify_possible[idx]
     rest = ~answer & ~clar
+    x = table.x[idx]
+    all_ours = (x[:, FEATURES.index("known_share")] >= 1.0) & (
+        x[:, FEATURES.index("other_domain")] == 0
+    )
     best_suggest, best_value = (SUGGEST_GATE_GRID[0], SUGGEST_GRID[0]), None
     for gs, sc in itertools.product(SUGGEST_GATE_GRID, SUGGEST_GRID):
-        offered = rest & (g >= gs) & (table.top_score[idx] >= sc)
+        offered = rest & ((g >= gs) | all_ours) & (table.top_score[idx] >= sc)
         reached = offered & ins & (table.right_score[idx] >= sc)
         # An out-of-scope question given suggestions costs half a reached one.
         value = reached.sum() - 0.5 * (offered & ~ins).sum()

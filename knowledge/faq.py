@@ -45,6 +45,10 @@ class FaqEntry:
     # Entries that answer the same question (e.g. a ЦПО and a ЦИПО fee table both saying how to
     # pay) share a group: they do not count as rivals when the matcher weighs its confidence.
     group: str | None = None
+    # Questions people actually asked that this entry answers (knowledge/data/questions.tsv):
+    # matched like phrasings, but their words (typos included) never become the vocabulary
+    # that typos are corrected to.
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,7 +186,7 @@ def with_examples(base: KnowledgeBase, examples: Iterable[ExampleQuestion]) -> K
             extra.setdefault(example.entry_id, []).append(example.question)
     return KnowledgeBase(
         tuple(
-            replace(e, phrasings=(*e.phrasings, *extra[e.id])) if e.id in extra else e
+            replace(e, examples=(*e.examples, *extra[e.id])) if e.id in extra else e
             for e in base.entries
         )
     )

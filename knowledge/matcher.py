@@ -279,9 +279,11 @@ class FaqMatcher:
         surface_to_stem: dict[str, str] = {}
         for index, entry in enumerate(self.entries):
             all_stems: set[str] = set()
-            for text in (entry.question, *entry.phrasings):
+            official = len(entry.phrasings) + 1
+            for position, text in enumerate((entry.question, *entry.phrasings, *entry.examples)):
                 pairs = normalizer.analyze(text)
-                surface_to_stem.update(pairs)
+                if position < official:
+                    surface_to_stem.update(pairs)
                 stems = frozenset(stem for _, stem in pairs)
                 if stems:
                     raw_docs.append((index, stems))
@@ -297,7 +299,10 @@ class FaqMatcher:
         self._postings = _postings(doc.stems for doc in self._docs)
         self._doc_weights = np.array([doc.weight for doc in self._docs], dtype=float)
         self._doc_entry = np.array([doc.entry_index for doc in self._docs], dtype=np.int64)
-        self._vocabulary = list(self._idf)
+        # Typos are corrected to the official words (titles and phrasings), never to a word
+        # only people's questions use: those carry people's typos.
+        self._official = frozenset(surface_to_stem.values())
+        self._vocabulary = [stem for stem in self._idf if stem in self._official]
         # Typos are corrected on whole words: a mistyped word's stem can be cut oddly.
         self._surface_to_stem = surface_to_stem
         self._surfaces = list(surface_to_stem)
@@ -586,8 +591,17 @@ class FaqMatcher:
         for surface, stem in self.normalizer.analyze(question):
             if stem in self._idf:
                 weights[stem] = (self._idf[stem], 1.0)
-                continue
+                if stem in self._official:
+                    continue
             corrected = self._correct_typo(surface, stem)
+            if stem in weights:
+                # A word only people's questions use: if it is a typo of an official word (one
+                # person's "лиценс"), read it as that word; else keep it ("школа").
+                if corrected is not None:
+                    del weights[stem]
+                    if corrected[0] not in weights:
+                        weights[corrected[0]] = (self._idf[corrected[0]], corrected[1])
+                continue
             if corrected is not None:
                 known, similarity = corrected
                 previous = weights.get(known)
@@ -616,7 +630,7 @@ class FaqMatcher:
             )
             if by_stem is not None and (best is None or by_stem[1] / 100.0 > best[1]):
                 best = (by_stem[0], by_stem[1] / 100.0)
-        if best is not None and best[0] not in self._idf:
+        if best is not None and best[0] not in self._official:
             return None
         return best
 
@@ -635,7 +649,10 @@ def decide(
     if named["other_domain"] and not named["anchor"]:
         # An explicit negative: another authority's licence or matter, and nothing of ours.
         gate = 0.0
-    if not ranked or gate < t.gate_suggest:
+    # Every word of the question is one the knowledge base uses, and none names another
+    # authority: too little to answer with, but not "not ours" either ("такса" alone).
+    all_ours = named["known_share"] >= 1.0 and not named["other_domain"]
+    if not ranked or (gate < t.gate_suggest and not all_ours):
         return Unknown(score=0.0, closest=ranked[:3], out_of_domain=gate < t.gate_suggest)
     confidence = t.confidence.probability(assessment.features)
     top = ranked[0]

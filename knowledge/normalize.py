@@ -56,7 +56,22 @@ def transliterate_latin(word: str) -> str:
     """Latin-typed Bulgarian word -> Cyrillic ("triabvat" -> "трябват", "cpo" -> "цпо")."""
     for pattern, replacement in _CHAT_LATIN:
         word = pattern.sub(replacement, word)
-    return cyrtranslit.to_cyrillic(word, "bg")
+    cyrillic = cyrtranslit.to_cyrillic(word, "bg")
+    return _with_er_for_a(cyrillic) if "а" in cyrillic else cyrillic
+
+
+@lru_cache(maxsize=20_000)
+def _with_er_for_a(word: str) -> str:
+    """People type "a" for "ъ" ("centar", "svarzha", "sas"): when the word is not Bulgarian as
+    transliterated but becomes a dictionary word with one "а" read as "ъ", take that."""
+    if len(word) < 3 or simplemma.is_known(word, lang="bg"):
+        return word
+    for i, letter in enumerate(word):
+        if letter == "а":
+            candidate = word[:i] + "ъ" + word[i + 1 :]
+            if simplemma.is_known(candidate, lang="bg"):
+                return candidate
+    return word
 
 
 def clean_text(text: str) -> str:

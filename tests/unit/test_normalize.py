@@ -21,7 +21,9 @@ def normalizer():
         ("sreshtu", "срещу"),
         ("4ast", "част"),
         ("6kola", "школа"),
-        ("spisak", "списак"),
+        ("spisak", "списък"),  # "a" typed for "ъ"
+        ("centar", "център"),
+        ("svarzha", "свържа"),
         ("profesiyata", "професията"),
         ("dokumentite", "документите"),
     ],
@@ -89,3 +91,22 @@ def test_latin_and_cyrillic_questions_meet(normalizer):
     assert normalizer.tokens("kakvi dokumenti triabvat za licenz na cpo") == normalizer.tokens(
         "Какви документи трябват за лиценз на ЦПО?"
     )
+
+
+def test_synonyms_and_business_abbreviations_meet_the_knowledge_base_words(knowledge):
+    tokens = knowledge.matcher.normalizer.tokens
+    assert tokens("второ копие на разрешителното") == tokens("дубликат на лиценза")
+    assert tokens("център за кариерно ориентиране") == ["ципо"]
+    assert tokens("едноличен търговец") == tokens("ЕТ")
+    assert tokens("агенция по заетостта") != tokens("агенция")  # the longer name wins
+
+
+def test_number_words_split_and_form_numbers_stay_whole(knowledge):
+    tokens = knowledge.matcher.normalizer.tokens
+    assert tokens("15-годишен")[0] == "15"
+    assert tokens("образец 3-54а") == [*tokens("образец"), "3-54а"]
+
+
+def test_filler_words_carry_no_topic(knowledge):
+    tokens = knowledge.matcher.normalizer.tokens
+    assert tokens("Какво значи СПК?") == tokens("СПК")
