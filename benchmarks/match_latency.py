@@ -16,7 +16,7 @@ import time
 
 from benchmarks.golden import load_golden
 from benchmarks.stats import describe_ms, percentile, pin_to_one_core
-from knowledge.faq import FaqEntry, load_knowledge_base
+from knowledge.faq import FaqEntry, load_knowledge_base, with_examples
 from knowledge.matcher import FaqMatcher, MatchThresholds
 from knowledge.normalize import clean_text, load_normalizer
 
@@ -41,6 +41,7 @@ def synthetic_entries(real: list[FaqEntry], count: int, seed: int = 7) -> list[F
                 id=f"syn-{i}",
                 question=phrase(template.question),
                 phrasings=tuple(phrase(p) for p in template.phrasings[:5]),
+                examples=tuple(phrase(p) for p in template.examples[:5]),
             )
         )
     return entries
@@ -66,11 +67,14 @@ def main() -> None:
     print(pin_to_one_core())
     normalizer = load_normalizer()
     thresholds = MatchThresholds.load()
-    real = list(load_knowledge_base())
-    questions = [r.question for r in load_golden()]
+    golden = load_golden()
+    # As the bot runs: the entries with people's questions as examples, and the negatives.
+    real = list(with_examples(load_knowledge_base(), golden))
+    negatives = [r.question for r in golden if r.entry_id is None]
+    questions = [r.question for r in golden]
 
     start = time.perf_counter()
-    matcher = FaqMatcher(real, normalizer, thresholds)
+    matcher = FaqMatcher(real, normalizer, thresholds, negatives=negatives)
     print(
         f"real knowledge base: {len(real)} entries, index built in {time.perf_counter() - start:.2f} s"
     )
@@ -80,7 +84,7 @@ def main() -> None:
 
     entries = synthetic_entries(real, args.synthetic)
     start = time.perf_counter()
-    big = FaqMatcher(entries, normalizer, thresholds)
+    big = FaqMatcher(entries, normalizer, thresholds, negatives=negatives)
     print(
         f"synthetic knowledge base: {len(entries)} entries, index built in {time.perf_counter() - start:.2f} s"
     )

@@ -250,11 +250,14 @@ TYPO_CUTOFF = 82.0
 QUERY_COVERAGE_EXPONENT = 0.65
 # Share of the ranking score that comes from rapidfuzz string similarity.
 STRING_SHARE = 0.25
+# Typo look-ups remembered per matcher (a word is looked up once, not per message).
+TYPO_CACHE_SIZE = 50_000
 # Candidates re-scored with rapidfuzz.
 RESCORE_LIMIT = 40
 _TAGS = re.compile(r"<[^>]+>")
 # Messages at least this long are also read sentence by sentence.
 LONG_MESSAGE_CHARS = 120
+MAX_SENTENCES = 6  # a pasted document is not a question (and costs time)
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
@@ -342,6 +345,7 @@ class FaqMatcher:
         self._title_texts = [
             " ".join(sorted(set(normalizer.tokens(e.question)))) for e in self.entries
         ]
+        self._typo_cache: dict[tuple[str, str], tuple[str, float] | None] = {}
         self._by_id = {e.id: e for e in self.entries}
         self._index_of = {e.id: i for i, e in enumerate(self.entries)}
 
@@ -368,10 +372,10 @@ class FaqMatcher:
         whole = self._read(question)
         if whole is None or len(question) < LONG_MESSAGE_CHARS:
             return [whole] if whole is not None else []
+        sentences = [p for p in _SENTENCE_END.split(question) if len(p.split()) >= 3]
         parts = [
             reading
-            for sentence in _SENTENCE_END.split(question)
-            if len(sentence.split()) >= 3
+            for sentence in sentences[:MAX_SENTENCES]
             for reading in [self._read(sentence)]
             if reading is not None and reading.candidates
         ]
@@ -433,18 +437,20 @@ class FaqMatcher:
                 scores = np.where(penalised[candidates], scores * t.contrast_penalty, scores)
             # Best first; ties broken by phrasing order so results are deterministic.
             order = np.lexsort((candidates, -scores))[:RESCORE_LIMIT]
-            for i in order:
-                doc = self._docs[int(candidates[i])]
-                similarity = fuzz.token_sort_ratio(query_text, doc.text) / 100.0
-                score = (1 - STRING_SHARE) * float(scores[i]) + STRING_SHARE * similarity
-                if score > best.get(doc.entry_index, (-1.0,))[0]:
-                    contained = fuzz.token_set_ratio(query_text, doc.text) / 100.0
-                    best[doc.entry_index] = (
-                        score,
+            texts = [self._docs[int(candidates[i])].text for i in order]
+            # Both similarities for all re-scored phrasings in one call each (rapidfuzz, in C).
+            similarity = process.cdist([query_text], texts, scorer=fuzz.token_sort_ratio)[0] / 100
+            contained = process.cdist([query_text], texts, scorer=fuzz.token_set_ratio)[0] / 100
+            combined = (1 - STRING_SHARE) * scores[order] + STRING_SHARE * similarity
+            for k, i in enumerate(order):
+                entry_index = self._docs[int(candidates[i])].entry_index
+                if combined[k] > best.get(entry_index, (-1.0,))[0]:
+                    best[entry_index] = (
+                        float(combined[k]),
                         float(query_coverage[i]),
                         float(doc_coverage[i]),
-                        similarity,
-                        contained,
+                        float(similarity[k]),
+                        float(contained[k]),
                     )
         # Entries whose answers alone mention the question's words still take part, lightly.
         for index in np.flatnonzero(answer_cover >= 0.5):
@@ -615,7 +621,16 @@ class FaqMatcher:
         return weights
 
     def _correct_typo(self, surface: str, stem: str) -> tuple[str, float] | None:
-        """The known stem a mistyped word stands for, with its similarity in [0, 1]."""
+        """The known stem a mistyped word stands for, with its similarity in [0, 1] (the
+        search over the vocabulary is the costliest step: each word is searched once)."""
+        key = (surface, stem)
+        if key not in self._typo_cache:
+            if len(self._typo_cache) >= TYPO_CACHE_SIZE:
+                self._typo_cache.clear()
+            self._typo_cache[key] = self._search_typo(surface, stem)
+        return self._typo_cache[key]
+
+    def _search_typo(self, surface: str, stem: str) -> tuple[str, float] | None:
         if len(surface) < 4 or surface[0].isdigit():
             return None
         best: tuple[str, float] | None = None
@@ -707,15 +722,23 @@ def _postings(stem_sets: Iterable[Iterable[str]]) -> dict[str, np.ndarray]:
     return {stem: np.array(ids, dtype=np.int64) for stem, ids in postings.items()}
 
 
-def _phrases(normalizer: BulgarianNormalizer, words: Iterable[str]) -> tuple[tuple[str, ...], ...]:
-    return tuple(p for p in (tuple(normalizer.tokens(w)) for w in words) if p)
+def _phrases(
+    normalizer: BulgarianNormalizer, words: Iterable[str]
+) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """The words' stems as phrases, indexed by their first stem."""
+    by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for phrase in (tuple(normalizer.tokens(w)) for w in words):
+        if phrase:
+            by_first[phrase[0]].append(phrase)
+    return {first: tuple(phrases) for first, phrases in by_first.items()}
 
 
-def _contains_any(stems: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
-    for phrase in phrases:
-        n = len(phrase)
-        if any(tuple(stems[i : i + n]) == phrase for i in range(len(stems) - n + 1)):
-            return True
+def _contains_any(stems: list[str], phrases: Mapping[str, tuple[tuple[str, ...], ...]]) -> bool:
+    """Does `stems` contain one of the phrases (indexed by their first stem) in order?"""
+    for i, stem in enumerate(stems):
+        for phrase in phrases.get(stem, ()):
+            if tuple(stems[i : i + len(phrase)]) == phrase:
+                return True
     return False
 
 
