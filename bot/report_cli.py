@@ -12,12 +12,16 @@ from pathlib import Path
 
 from bot.settings import Settings
 from handlers.texts_reports import REPORT_LABELS
+from knowledge.checklists import load_checklists
 from knowledge.consultations import quarter_bounds
+from knowledge.faq import NEW_ENTRY, load_knowledge_base
 from knowledge.indicators import IndicatorTable, load_catalogue, table_json
+from knowledge.report_xlsx import topic_titles
 from storage.db import create_engine, create_session_factory, upgrade_schema
 from storage.repositories import ConsultationRepository
 from storage.workspace import (
     AuditLog,
+    FaqChangeRepository,
     HandoverRepository,
     QuarterAlreadyClosed,
     ReportRepository,
@@ -57,7 +61,9 @@ async def run_report(
         table = await reports.table(year, load_catalogue(year), quarter)
         if fmt == "xlsx":
             assert output is not None
-            rows = await reports.export_xlsx(output, table, REPORT_LABELS)
+            rows = await reports.export_xlsx(
+                output, table, REPORT_LABELS, await _topic_titles(session)
+            )
             await AuditLog(session).append(None, "export", f"year:{year}", {"rows": rows})
             return f"Wrote {output} ({rows} consultations)"
         if fmt == "png":
@@ -73,6 +79,15 @@ async def run_report(
         return text
 
     return await _with_reports(settings, work)
+
+
+async def _topic_titles(session) -> dict[str, str]:
+    """FAQ entries (with those staff published in the bot) and checklists by id -> title."""
+    titles = topic_titles(load_knowledge_base(), load_checklists().values())
+    for change in await FaqChangeRepository(session).all():
+        if change.change == NEW_ENTRY:
+            titles[change.entry_id] = change.question
+    return titles
 
 
 def render_table(table: IndicatorTable, fmt: str) -> str:

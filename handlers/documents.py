@@ -126,9 +126,7 @@ async def pick_procedure(
 
 async def _start_collecting(message: Message, state: FSMContext, checklist: Checklist) -> None:
     await state.set_state(DocumentCheck.collecting)
-    text = texts.DOCS_COLLECT.format(
-        title=texts.escape(checklist.title), max_files=MAX_FILES, max_pages=MAX_PAGES
-    )
+    text = texts.docs_collect(checklist.title, MAX_FILES, MAX_PAGES)
     if checklist.asks_how_fee_was_paid:
         text += texts.DOCS_COLLECT_PAYMENT
     await message.answer(text, reply_markup=_collect_keyboard(checklist))

@@ -39,15 +39,20 @@ def _local(moment: dt.datetime) -> str:
     return moment.astimezone(AGENCY_TZ).strftime("%d.%m %H:%M")
 
 
-def _transcript(turns: list[Consultation], new_question: str | None, now: dt.datetime) -> str:
+def _transcript(
+    turns: list[Consultation], new_question: str | None, now: dt.datetime, faq_matcher: FaqMatcher
+) -> str:
     lines = []
     for turn in turns:
         template = texts.TRANSCRIPT_OUTCOMES.get(turn.outcome, turn.outcome)
+        # Staff read the entry's title, not its internal id.
+        entry = faq_matcher.get(turn.topic) if turn.topic else None
+        topic = entry.question if entry is not None else turn.topic or ""
         lines.append(
             texts.STAFF_TRANSCRIPT_TURN.format(
                 when=_local(turn.created_at),
                 question=escape(turn.question or ""),
-                outcome=escape(template.format(topic=turn.topic or "")),
+                outcome=escape(template.format(topic=topic)),
             )
         )
     if new_question:
@@ -88,15 +93,20 @@ async def _open_case(
         return
     now = dt.datetime.now(dt.UTC)
     turns = await consultations.recent_turns(user_key, now - TRANSCRIPT_WINDOW, TRANSCRIPT_TURNS)
-    transcript = _transcript(turns, new_question, now)
+    transcript = _transcript(turns, new_question, now, faq_matcher)
     latest = new_question or (turns[-1].question if turns else "") or ""
-    closest = [c.entry.id for c in (faq_matcher.rank(latest, limit=3) or [])]
+    closest = [
+        texts.STAFF_HANDOVER_TOPIC.format(title=c.entry.question)
+        for c in (faq_matcher.rank(latest, limit=3) or [])
+    ]
     case = await handovers.open_case(user_key, message.chat.id, transcript, channel.value)
     note = texts.STAFF_HANDOVER.format(
         case_id=case.id,
         received=_local(now),
         transcript=transcript,
-        closest=escape(", ".join(closest) or texts.STAFF_HANDOVER_NO_TOPIC),
+        closest=escape(
+            texts.STAFF_HANDOVER_TOPICS_SEPARATOR.join(closest) or texts.STAFF_HANDOVER_NO_TOPIC
+        ),
     )
     delivered = 0
     for chat_id in await _staff_destinations(staff_chat_id, roles, staff):
@@ -120,9 +130,9 @@ async def _open_case(
     if office_hours.is_open(now):
         await message.answer(texts.HANDOVER_SENT, reply_markup=keyboards.main_menu())
     else:
-        opening = texts.opening_time(office_hours.next_opening(now))
         await message.answer(
-            texts.HANDOVER_SENT_LATER.format(opening=opening), reply_markup=keyboards.main_menu()
+            texts.handover_sent_later(office_hours.next_opening(now)),
+            reply_markup=keyboards.main_menu(),
         )
 
 

@@ -24,12 +24,13 @@ from handlers import keyboards, texts
 from handlers.filters import AdminOnly, Roles, StaffOnly
 from handlers.formatting import reply_long
 from handlers.texts_reports import REPORT_LABELS
+from knowledge.checklists import Checklist
 from knowledge.consultations import AGENCY_TZ, Review, quarter_bounds
 from knowledge.faq import MAX_STAFF_TEXT, NEW_ENTRY, PHRASING, FaqEntry, staff_entry_id
 from knowledge.faq_library import FaqLibrary
 from knowledge.indicators import Catalogue
 from knowledge.matcher import FaqMatcher
-from knowledge.report_xlsx import TooManyRows
+from knowledge.report_xlsx import TooManyRows, topic_titles
 from knowledge.review import Question, group_alike
 from storage.repositories import ConsultationRepository
 from storage.workspace import (
@@ -120,23 +121,35 @@ async def _staff_list(staff: StaffRepository, roles: Roles) -> str:
     return "\n".join(lines)
 
 
-async def audit_log(message: Message, audit: AuditLog) -> None:
+# Audit actions whose target is a FAQ entry id: shown by the entry's title.
+_ENTRY_ACTIONS = frozenset({"faq_phrasing", "faq_new_entry"})
+
+
+async def audit_log(message: Message, audit: AuditLog, faq_matcher: FaqMatcher) -> None:
     """/audit: the latest entries of the audit log (administrators)."""
     entries = await audit.recent(AUDIT_SHOWN)
     if not entries:
         await message.answer(texts.AUDIT_EMPTY)
         return
-    lines = [texts.AUDIT_HEADER.format(count=len(entries))]
+    lines = [texts.audit_header(len(entries))]
     for entry in entries:
         lines.append(
             texts.AUDIT_LINE.format(
                 when=entry.at.astimezone(AGENCY_TZ).strftime("%d.%m.%Y %H:%M"),
                 actor=entry.actor_id if entry.actor_id is not None else texts.AUDIT_CLI,
                 action=texts.AUDIT_ACTIONS.get(entry.action, entry.action),
-                target=_html(entry.target or ""),
+                target=_html(_audit_target(entry.action, entry.target, faq_matcher)),
             )
         )
     await reply_long(message, "\n".join(lines))
+
+
+def _audit_target(action: str, target: str | None, faq_matcher: FaqMatcher) -> str:
+    if action in _ENTRY_ACTIONS and target:
+        entry = faq_matcher.get(target)
+        if entry is not None:
+            return texts.AUDIT_ENTRY.format(title=entry.question)
+    return target or ""
 
 
 async def staff_help(message: Message, roles: Roles) -> None:
@@ -184,6 +197,8 @@ async def export(
     reports: ReportRepository,
     catalogue_loader: CatalogueLoader,
     audit: AuditLog,
+    faq_matcher: FaqMatcher,
+    checklists: dict[str, Checklist],
 ) -> None:
     assert message.from_user is not None
     parsed = parse_year_quarter(command.args, _now().date())
@@ -200,14 +215,15 @@ async def export(
     with tempfile.TemporaryDirectory(prefix="napoo-export-") as folder:
         path = Path(folder) / f"napoo-{year}.xlsx"
         try:
-            rows = await reports.export_xlsx(path, table, REPORT_LABELS)
+            titles = topic_titles(faq_matcher.entries, checklists.values())
+            rows = await reports.export_xlsx(path, table, REPORT_LABELS, titles)
         except TooManyRows:
             await message.answer(texts.EXPORT_TOO_BIG)
             return
         await audit.append(message.from_user.id, "export", f"year:{year}", {"rows": rows})
         await message.answer_document(
             FSInputFile(path, filename=path.name),
-            caption=texts.EXPORT_CAPTION.format(year=year, rows=rows),
+            caption=texts.export_caption(year, rows),
         )
 
 
@@ -321,7 +337,7 @@ async def unanswered(
             str(g.representative.consultation_id): g.representative.text for g in shown
         },
     )
-    await message.answer(texts.UNANSWERED_HEADER.format(shown=len(shown), total=len(groups)))
+    await message.answer(texts.unanswered_header(len(shown), len(groups)))
     for group in shown:
         await message.answer(
             texts.unanswered_group(group),
@@ -366,7 +382,7 @@ async def review_group(
         )
         await _forget_group(state, callback_data.representative)
         await callback.message.edit_reply_markup(reply_markup=None)
-        await callback.message.answer(texts.REVIEW_DISMISSED.format(count=count))
+        await callback.message.answer(texts.review_dismissed(count))
     elif callback_data.action == "phrasing":
         candidates = [c.entry for c in (faq_matcher.rank(question, REVIEW_CANDIDATES) or [])]
         if not candidates:
@@ -456,7 +472,7 @@ async def _take_question(message: Message, state: FSMContext, question: str) -> 
     data["question"] = question[:MAX_QUESTION_TEXT]
     await state.update_data(new_entry=data)
     await state.set_state(NewEntry.answer)
-    await message.answer(texts.NEW_ENTRY_ANSWER.format(limit=MAX_STAFF_TEXT))
+    await message.answer(texts.NEW_ENTRY_ANSWER.format(limit=texts.characters(MAX_STAFF_TEXT)))
 
 
 async def new_entry_text(message: Message, state: FSMContext) -> None:
@@ -471,7 +487,8 @@ async def new_entry_text(message: Message, state: FSMContext) -> None:
         NewEntry.source.state: 500,
     }
     if len(text) > limits.get(step or "", MAX_STAFF_TEXT):
-        await message.answer(texts.NEW_ENTRY_TOO_LONG.format(limit=limits[step or ""]))
+        limit = texts.characters(limits[step or ""])
+        await message.answer(texts.NEW_ENTRY_TOO_LONG.format(limit=limit))
         return
     if step == NewEntry.question.state:
         await _take_question(message, state, text)
@@ -562,7 +579,9 @@ async def new_entry_decision(
     await _republish(faq_library, faq_changes)
     await callback.answer()
     if isinstance(callback.message, Message):
-        await callback.message.answer(texts.NEW_ENTRY_PUBLISHED.format(entry_id=entry_id))
+        await callback.message.answer(
+            texts.NEW_ENTRY_PUBLISHED.format(question=_html(data["question"]))
+        )
 
 
 def create_router() -> Router:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
+from handlers.numerals import Noun, count, format_number
+from handlers.numerals import percent as percent_text
 from knowledge.faq import FaqEntry
 
 AGENCY_EMAIL = "napoo@navet.government.bg"
@@ -15,14 +17,27 @@ BUTTON_HELP = "ℹ️ Помощ"
 BUTTON_PRIVACY = "🔒 Лични данни"
 BUTTON_TALK_TO_PERSON = "👤 Разговор със служител"
 
+# -- counted nouns: the form after 1, and after any other number ("1 ред", "2 реда") ----------
+LINES = Noun("ред", "реда")
+RATINGS = Noun("оценка", "оценки")
+CONSULTATIONS = Noun("консултация", "консултации")
+QUESTIONS = Noun("въпрос", "въпроса")
+DOCUMENTS = Noun("документ", "документа")
+PROFESSIONS = Noun("професия", "професии")
+FILES = Noun("файл", "файла")
+PAGES = Noun("страница", "страници")
+GROUPS = Noun("група", "групи")
+LOG_ENTRIES = Noun("запис", "записа")
+CHARACTERS = Noun("знак", "знака")
+
 START = (
     "Здравейте! Аз съм помощникът на НАПОО за консултации по лицензиране на "
     "центрове за професионално обучение (ЦПО) и центрове за информация и професионално "
     "ориентиране (ЦИПО).\n\n"
     "<b>Какво мога сега:</b>\n"
-    "• отговарям на въпроси за лицензирането, документите, таксите, сроковете, задълженията "
-    "след лицензиране, документите, които ЦПО издават, и обучението — с правното основание "
-    "и официалния източник;\n"
+    "• отговарям на въпроси за лицензирането, нужните документи, таксите, сроковете, "
+    "задълженията след лицензиране, документите, които ЦПО издават, и обучението — с правното "
+    "основание и официалния източник;\n"
     "• проверявам дали пакетът документи за лицензиране е пълен — по списък или по PDF "
     "файлове (/documents);\n"
     "• проверявам свидетелство за професионална квалификация в регистъра (/verify) и "
@@ -33,17 +48,17 @@ START = (
 
 PRIVACY = (
     "🔒 <b>Лични данни</b>\n"
-    "• Записваме всяка консултация за отчета на НАПОО: време, тема и резултат. Вместо "
-    "потребителското Ви име пазим псевдоним (ключова хеш стойност), а не името или номера "
-    "Ви в Telegram.\n"
+    "• Записваме всяка консултация за отчета на НАПОО: време, тема и резултат. Не пазим "
+    "името, потребителското име или телефонния номер от профила Ви в Telegram, а само "
+    "псевдоним (ключова хеш стойност).\n"
     "• Текста на въпросите, коментарите в анкетата и разговорите със служители пазим до "
     "12 месеца, за да подобряваме и допълваме отговорите; след това го изтриваме и остават "
     "само броевете.\n"
     "• Записите виждат само упълномощени служители на НАПОО.\n"
     "• <b>Не изпращайте ЕГН, ЛНЧ, копия на лични карти или други лични документи</b> — "
     "освен ЕГН/ЛНЧ при проверка на свидетелство, където не го записваме, а сравняваме само "
-    "ключова хеш стойност. Ако в текст има номер, който прилича на ЕГН, го скриваме, преди да "
-    "го запишем."
+    "ключова хеш стойност. Ако в текста има номер, който прилича на ЕГН, скриваме го, преди "
+    "да запишем текста."
 )
 
 HELP = (
@@ -68,7 +83,7 @@ HELP = (
 CANCELLED = "Добре, прекратих текущото действие. Можете да зададете нов въпрос."
 NOTHING_TO_CANCEL = "Няма започнато действие. Можете направо да зададете въпрос."
 
-UNKNOWN_COMMAND = "Не познавам тази команда. Вижте /help за това, което мога."
+UNKNOWN_COMMAND = "Не разпознавам тази команда. Какво мога, ще видите в /help."
 
 EMPTY_QUESTION = (
     "Здравейте! Напишете въпроса си с няколко думи, например: "
@@ -90,7 +105,7 @@ UNSUPPORTED_CONTENT = (
 LEGAL_BASIS = "⚖️ <b>Правно основание:</b> {basis}"
 SOURCES = "🔗 <b>Източник:</b> {links}"
 REVIEWED = (
-    "<i>Проверено към {date}. Информацията е справочна; при съмнение се обърнете към НАПОО.</i>"
+    "<i>Проверено към {date} г. Информацията е справочна; при съмнение се обърнете към НАПОО.</i>"
 )
 
 
@@ -135,10 +150,11 @@ HANDOVER_SENT = (
     "Предадох въпроса Ви на служител на НАПОО. Ще получите отговор тук, в този чат. "
     "Благодарим за търпението!"
 )
+# {opening} is a whole sentence's end (see handover_sent_later): "… 9:00 ч." takes no second stop.
 HANDOVER_SENT_LATER = (
     "Предадох въпроса Ви на служител на НАПОО. Сега е извън работното време "
-    "(понеделник – петък, 9:00 – 17:30 ч., без официалните празници), затова отговорът ще "
-    "дойде тук, в този чат, след {opening}. Благодарим за търпението!"
+    "(понеделник – петък, 9:00 – 17:30 ч., без официалните празници), затова служител ще Ви "
+    "отговори тук, в този чат, когато започне работният ден: {opening} Благодарим за търпението!"
 )
 HANDOVER_NO_STAFF = (
     "В момента няма свързан служител, който да поеме въпроса в чата. Моля, изпратете го на "
@@ -152,7 +168,7 @@ HANDOVER_ASK_QUESTION = (
 HANDOVER_QUESTION_TEXT_ONLY = "Моля, напишете въпроса си с текст (или /cancel за отказ)."
 UNKNOWN_AGAIN = (
     "И този път нямам сигурен отговор — съжалявам. Най-бързо ще Ви помогне служител на НАПОО: "
-    "натиснете бутона отдолу и ще му предам въпросите Ви."
+    "натиснете бутона по-долу и ще му предам въпросите Ви."
 )
 
 STAFF_HANDOVER = (
@@ -162,6 +178,8 @@ STAFF_HANDOVER = (
     "↩️ Отговорете на <b>това съобщение</b> (Reply) и ще предам отговора на потребителя."
 )
 STAFF_HANDOVER_NO_TOPIC = "няма"
+STAFF_HANDOVER_TOPIC = "„{title}“"
+STAFF_HANDOVER_TOPICS_SEPARATOR = "; "
 STAFF_TRANSCRIPT_TURN = "• {when} — {question}\n  <i>помощникът: {outcome}</i>"
 STAFF_TRANSCRIPT_NEW = "• {when} — <b>{question}</b>"
 TRANSCRIPT_OUTCOMES = {
@@ -214,8 +232,8 @@ ENTRY_GONE = (
 
 # -- errors -----------------------------------------------------------------------------------
 INTERNAL_ERROR = (
-    "Извинете, възникна техническа грешка и не успях да обработя съобщението. "
-    "Нищо не е записано наполовина. Моля, опитайте отново след малко."
+    "Извинете, възникна техническа грешка и не успях да обработя съобщението Ви. "
+    "Моля, опитайте отново след малко."
 )
 
 # -- console ----------------------------------------------------------------------------------
@@ -246,8 +264,8 @@ DOCS_PROFESSIONS_HINT = "Моля, напишете броя на професи
 DOCS_COLLECT = (
     "Изпратете документите за <b>{title}</b>:\n"
     "• списък с имената им — по един на ред, и/или\n"
-    "• PDF файлове — един общ файл или по един за документ (до {max_files} файла, до 20 MB и "
-    "до {max_pages} страници всеки).\n"
+    "• PDF файлове — един общ файл или по един за документ (до {files}, всеки до 20 MB и "
+    "до {pages}).\n"
     "Можете да пращате в няколко съобщения. Когато сте готови, натиснете „Готово“. "
     "За отказ — /cancel."
 )
@@ -265,7 +283,7 @@ DOCS_PAID_BY_BANK = (
     "Отбелязах: таксата не е платена по електронен път, затова към заявлението се прилага "
     "копие на платежния документ."
 )
-DOCS_LIST_NOTED = "Записах {lines} реда от списъка. Изпратете още или натиснете „Готово“."
+DOCS_LIST_NOTED = "Записах {lines} от списъка. Изпратете още или натиснете „Готово“."
 DOCS_PAYMENT_NOTED = "{payment} Изпратете още или натиснете „Готово“."
 DOCS_FILE_READ = "Прочетох „{name}“. Изпратете още или натиснете „Готово“."
 DOCS_NOTHING_YET = (
@@ -300,23 +318,23 @@ PROBLEM = {
     ),
     "too_large": (
         "„{name}“ е над 20 MB — толкова е ограничението за файлове, които ботът може да изтегли "
-        "от Telegram. Разделете или компресирайте файла. (Собствен Bot API сървър на агенцията "
-        "премахва това ограничение.)"
+        "от Telegram. Разделете файла на части или го компресирайте и го изпратете отново."
     ),
     "too_many_pages": (
-        "„{name}“ има над {max_pages} страници. Разделете го на части до {max_pages} страници "
+        "„{name}“ има повече от {pages_limit}. Разделете го на части до {pages_limit} "
         "и ги изпратете поотделно."
     ),
     "no_text": (
-        "В „{name}“ стр. {pages} нямат текст — вероятно са сканирани изображения, които не мога "
-        "да прочета. Документите, които може да са там, отбелязвам като несигурни (❓)."
+        "В „{name}“ не открих текст на стр. {pages} — вероятно там има само сканирани "
+        "изображения, които не мога да прочета. Документите, които може да са там, отбелязвам "
+        "като несигурни (❓)."
     ),
     "garbled": (
         "Текстът на стр. {pages} от „{name}“ е нечетим (шрифтът не позволява извличане). "
         "Документите оттам отбелязвам като несигурни (❓)."
     ),
     "too_many_files": (
-        "Получих вече {max_files} файла — толкова се проверяват наведнъж. Натиснете „Готово“ "
+        "Получих вече {files_limit} — толкова се проверяват наведнъж. Натиснете „Готово“ "
         "и после започнете нова проверка за останалите."
     ),
     "time_budget": (
@@ -367,12 +385,12 @@ REPORT_OBSOLETE_REPEALED = (
 REPORT_NOTES = "📝 <b>В самото заявление посочете:</b>\n{items}"
 REPORT_WHERE_PAGE = "„{file}“, стр. {page} („{snippet}“)"
 REPORT_FEE = (
-    "💳 Такса за {count} професии: {fee}. Плаща се еднократно; ако не я платите по "
+    "💳 Такса за {professions}: {fee}. Плаща се еднократно; ако не я платите по "
     "електронен път, копие на платежния документ се прилага към заявлението."
 )
 REPORT_FEE_UNKNOWN = (
-    "💳 За {count} професии публикуваният текст на НАПОО не посочва такса (таблицата е до 20 и "
-    "„над 21“). Уточнете в НАПОО: napoo@navet.government.bg."
+    "💳 За {professions} публикуваният текст на НАПОО не посочва такса (таблицата стига до 20 и "
+    f"продължава с „над 21“). Моля, уточнете таксата в НАПОО: {AGENCY_EMAIL}."
 )
 REPORT_AGENCY_CHECKS = "🏛 <b>Не прилагайте — НАПОО ги проверява служебно:</b>\n{items}"
 REPORT_CHANGES = "🔄 <b>Спрямо предишната Ви проверка:</b>\n{lines}"
@@ -386,9 +404,26 @@ REPORT_FOOTER = (
 )
 
 
-def problem(kind: str, name: str, pages: tuple[int, ...] = (), **limits: int) -> str:
+def problem(
+    kind: str,
+    name: str,
+    pages: tuple[int, ...] = (),
+    max_files: int | None = None,
+    max_pages: int | None = None,
+) -> str:
     shown_pages = ", ".join(str(p) for p in pages[:15]) + ("…" if len(pages) > 15 else "")
-    return PROBLEM[kind].format(name=escape(name), pages=shown_pages, **limits)
+    return PROBLEM[kind].format(
+        name=escape(name),
+        pages=shown_pages,
+        files_limit=count(max_files, FILES) if max_files is not None else "",
+        pages_limit=count(max_pages, PAGES) if max_pages is not None else "",
+    )
+
+
+def docs_collect(title: str, max_files: int, max_pages: int) -> str:
+    return DOCS_COLLECT.format(
+        title=escape(title), files=count(max_files, FILES), pages=count(max_pages, PAGES)
+    )
 
 
 def document_report(report, change=None) -> str:
@@ -457,10 +492,15 @@ def document_report(report, change=None) -> str:
         lines.append("")
         if report.fee is not None:
             lines.append(
-                REPORT_FEE.format(count=report.professions, fee=format_bgn_with_eur(report.fee.bgn))
+                REPORT_FEE.format(
+                    professions=count(report.professions, PROFESSIONS),
+                    fee=format_bgn_with_eur(report.fee.bgn),
+                )
             )
         else:
-            lines.append(REPORT_FEE_UNKNOWN.format(count=report.professions))
+            lines.append(
+                REPORT_FEE_UNKNOWN.format(professions=count(report.professions, PROFESSIONS))
+            )
     if checklist.notes:
         lines.append("")
         items = "\n".join(f"• {escape(x)}" for x in checklist.notes)
@@ -511,10 +551,14 @@ def list_noted(lines: int, payment) -> str:
         PaymentMode.BANK: DOCS_PAID_BY_BANK,
     }.get(payment)
     if said is None:
-        return DOCS_LIST_NOTED.format(lines=lines)
+        return docs_list_noted(lines)
     if not lines:
         return DOCS_PAYMENT_NOTED.format(payment=said)
-    return f"{said}\n{DOCS_LIST_NOTED.format(lines=lines)}"
+    return f"{said}\n{docs_list_noted(lines)}"
+
+
+def docs_list_noted(lines: int) -> str:
+    return DOCS_LIST_NOTED.format(lines=count(lines, LINES))
 
 
 def _where(evidence) -> str:
@@ -632,9 +676,10 @@ ADMIN_HELP = (
     "/audit — последните записи в журнала на действията"
 )
 AUDIT_EMPTY = "Журналът на действията е празен."
-AUDIT_HEADER = "📜 <b>Журнал на действията</b> (последните {count}, най-новите първи)"
+AUDIT_HEADER = "📜 <b>Журнал на действията</b> — последните {entries}, най-новите първи"
 AUDIT_LINE = "• {when} — {actor}: {action} {target}"
 AUDIT_CLI = "команден ред"
+AUDIT_ENTRY = "„{title}“"
 AUDIT_ACTIONS = {
     "staff_added": "добави служител",
     "staff_removed": "премахна служител",
@@ -667,17 +712,17 @@ STAFF_LIST_EMPTY = "Няма добавени в бота служители."
 NONE_LABEL = "няма"
 
 STATS_USAGE = "Използвайте: /stats [година] [тримесечие], например /stats 2026 или /stats 2026 3."
-STATS_HEADER = "📊 <b>Показатели за {year} г.</b>{focus}\nПо: {plan}"
+STATS_HEADER = "📊 <b>Показатели за {year} г.</b>{focus}\nИзточник на показателите: {plan}"
 STATS_FOCUS = " — {quarter} тримесечие"
 STATS_LINE = (
     "<b>{activity}</b> {title}\n"
     "I: {q1} · II: {q2} · III: {q3} · IV: {q4} · <b>Година: {total}</b> · Цел: {target}{percent}"
 )
-STATS_PERCENT = " ({percent:.0f}% от целта)"
+STATS_PERCENT = " ({percent} от целта)"
 STATS_NO_TARGET = "няма"
 STATS_CLOSED_MARK = "🔒"
 STATS_CLOSED_NOTE = "🔒 — приключено тримесечие (цифрите са замразени)."
-STATS_RATINGS = "⭐ Анкета: {count} оценки, средна {mean}"
+STATS_RATINGS = "⭐ Анкета: {ratings}, средна оценка {mean} от 5"
 STATS_RATINGS_NONE = "⭐ Анкета: още няма оценки."
 STATS_CHART_CAPTION = "Консултации по седмици и показатели по тримесечия, {year} г."
 STATS_TAMPERED = (
@@ -688,7 +733,7 @@ QUARTER_NAMES = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 EXPORT_USAGE = "Използвайте: /export [година], например /export 2026."
 EXPORT_WORKING = "Подготвям файла за {year} г. — при много консултации това отнема до минута."
-EXPORT_CAPTION = "Показатели и консултации за {year} г. ({rows} консултации)."
+EXPORT_CAPTION = "Показатели и консултации за {year} г. ({consultations})."
 EXPORT_TOO_BIG = (
     "Консултациите за годината са повече, отколкото побира един лист в Excel. Използвайте "
     "командния ред: python -m bot report --format csv."
@@ -712,9 +757,11 @@ CLOSE_DONE = (
 CLOSE_CANCELLED = "Тримесечието не е приключено."
 
 UNANSWERED_NONE = "Няма непрегледани въпроси без отговор или с 👎. 🎉"
-UNANSWERED_HEADER = (
-    "📝 <b>Въпроси без отговор и с 👎</b> (последните {shown} от {total} групи; сходните са "
-    "обединени)"
+# Similar questions are grouped; the header counts groups, so "1 група" / "5 групи".
+UNANSWERED_HEADER = "📝 <b>Въпроси без отговор и с 👎</b> ({groups}; сходните въпроси са обединени)"
+UNANSWERED_HEADER_SOME = (
+    "📝 <b>Въпроси без отговор и с 👎</b> (най-новите {shown} от общо {groups}; сходните "
+    "въпроси са обединени)"
 )
 UNANSWERED_GROUP = "<b>{count}×</b> „{question}“{others}"
 UNANSWERED_OTHERS = "\n<i>също: {examples}</i>"
@@ -724,7 +771,7 @@ BUTTON_DISMISS = "🗑 Отхвърли"
 REVIEW_PICK_ENTRY = "Към кой отговор да добавя „{question}“ като още една формулировка?"
 REVIEW_NO_CANDIDATES = "Няма близки отговори. Напишете нов отговор."
 PHRASING_PUBLISHED = "✅ Добавих „{question}“ като формулировка на „{entry}“. Важи веднага."
-REVIEW_DISMISSED = "🗑 Отхвърлих {count} въпроса."
+REVIEW_DISMISSED = "🗑 Отхвърлих {questions}."
 REVIEW_GONE = "Тази група вече е прегледана или списъкът е остарял. Изпратете /unanswered отново."
 
 NEW_ENTRY_QUESTION = (
@@ -732,19 +779,19 @@ NEW_ENTRY_QUESTION = (
     "използвам думите на потребителя). За отказ — /cancel."
 )
 BUTTON_USE_USER_WORDS = "Използвай: „{question}“"
-NEW_ENTRY_ANSWER = "Напишете отговора (обикновен текст, до {limit} знака)."
+NEW_ENTRY_ANSWER = "Напишете отговора (обикновен текст, до {limit})."
 NEW_ENTRY_LEGAL_BASIS = "Напишете правното основание, например: чл. 49а, ал. 1 ЗПОО."
 NEW_ENTRY_SOURCE = (
     "Изпратете връзка към официалния източник (https://…), например страница на НАПОО."
 )
 NEW_ENTRY_BAD_SOURCE = "Връзката трябва да започва с https:// или http://. Опитайте отново."
 NEW_ENTRY_TEXT_ONLY = "Моля, напишете текст (или /cancel за отказ)."
-NEW_ENTRY_TOO_LONG = "Текстът е твърде дълъг (до {limit} знака). Съкратете го, моля."
+NEW_ENTRY_TOO_LONG = "Текстът е твърде дълъг (позволени са до {limit}). Моля, съкратете го."
 NEW_ENTRY_PREVIEW = "👀 <b>Преглед преди публикуване</b> — така ще го виждат потребителите:"
 NEW_ENTRY_CONFIRM = "Да публикувам ли отговора?"
 BUTTON_PUBLISH = "✅ Публикувай"
 NEW_ENTRY_PUBLISHED = (
-    "✅ Публикувах новия отговор ({entry_id}). Важи веднага и се отчита по показател 5.3."
+    "✅ Публикувах новия отговор „{question}“. Важи веднага и се отчита по показател 5.3."
 )
 NEW_ENTRY_CANCELLED = "Новият отговор не е публикуван."
 
@@ -756,6 +803,40 @@ def opening_time(moment) -> str:
     return f"{WEEKDAYS[moment.weekday()]}, {moment:%d.%m.%Y} г., {moment.hour}:{moment:%M} ч."
 
 
+def end_sentence(text: str) -> str:
+    """`text` closed with a full stop, unless it already ends with one ("9:00 ч.", "2026 г.")."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
+
+
+def handover_sent_later(opening) -> str:
+    """The reply to a hand-over outside office hours; `opening` is the local next opening."""
+    return HANDOVER_SENT_LATER.format(opening=end_sentence(opening_time(opening)))
+
+
+def audit_header(entries: int) -> str:
+    return AUDIT_HEADER.format(entries=count(entries, LOG_ENTRIES))
+
+
+def export_caption(year: int, rows: int) -> str:
+    return EXPORT_CAPTION.format(year=year, consultations=count(rows, CONSULTATIONS))
+
+
+def unanswered_header(shown: int, total: int) -> str:
+    if shown >= total:
+        return UNANSWERED_HEADER.format(groups=count(total, GROUPS))
+    return UNANSWERED_HEADER_SOME.format(shown=format_number(shown), groups=count(total, GROUPS))
+
+
+def review_dismissed(questions: int) -> str:
+    return REVIEW_DISMISSED.format(questions=count(questions, QUESTIONS))
+
+
+def characters(limit: int) -> str:
+    """ "3000 знака" — for NEW_ENTRY_ANSWER and NEW_ENTRY_TOO_LONG."""
+    return count(limit, CHARACTERS)
+
+
 def stats_table(table) -> str:
     """The plan-shaped table for a chat: one block per indicator (a wide grid does not fit)."""
     focus = STATS_FOCUS.format(quarter=QUARTER_NAMES[table.quarter]) if table.quarter else ""
@@ -763,7 +844,7 @@ def stats_table(table) -> str:
     for line in table.lines:
         cells = {}
         for q in (1, 2, 3, 4):
-            value = str(line.quarters.get(q, 0))
+            value = format_number(line.quarters.get(q, 0))
             if q in table.closed_quarters:
                 value += STATS_CLOSED_MARK
             if table.quarter == q:
@@ -774,15 +855,25 @@ def stats_table(table) -> str:
             STATS_LINE.format(
                 activity=escape(line.indicator.activity),
                 title=escape(line.indicator.title),
-                total=line.total,
-                target=line.indicator.target or STATS_NO_TARGET,
-                percent=STATS_PERCENT.format(percent=percent) if percent is not None else "",
+                total=format_number(line.total),
+                target=(
+                    format_number(line.indicator.target)
+                    if line.indicator.target
+                    else STATS_NO_TARGET
+                ),
+                percent=STATS_PERCENT.format(percent=percent_text(percent))
+                if percent is not None
+                else "",
                 **cells,
             )
         )
     ratings = table.ratings.get(table.quarter) if table.quarter else table.year_ratings
     if ratings and ratings.count:
-        lines.append(STATS_RATINGS.format(count=ratings.count, mean=f"{ratings.mean:.2f}"))
+        lines.append(
+            STATS_RATINGS.format(
+                ratings=count(ratings.count, RATINGS), mean=format_number(ratings.mean, 2)
+            )
+        )
     else:
         lines.append(STATS_RATINGS_NONE)
     if table.closed_quarters:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
@@ -82,6 +82,14 @@ class PublicationRow:
     published_at: dt.datetime  # aware
     entry_id: str
     question: str
+
+
+def topic_titles(entries: Iterable, checklists: Iterable) -> dict[str, str]:
+    """What the topic column shows for each topic id: a FAQ entry's question (anything with
+    `id` and `question`), a checklist's title (anything with `procedure` and `title`)."""
+    titles = {entry.id: entry.question for entry in entries}
+    titles.update((checklist.procedure, checklist.title) for checklist in checklists)
+    return titles
 
 
 def _fit(text: str) -> str:
@@ -164,9 +172,18 @@ class XlsxReportWriter:
 
     _CONSULTATION_WIDTHS = (26, 17, 24, 28, 28, 16, 12, 36)
 
-    def __init__(self, path: Path, table: IndicatorTable, labels: ReportLabels) -> None:
+    def __init__(
+        self,
+        path: Path,
+        table: IndicatorTable,
+        labels: ReportLabels,
+        topic_titles: Mapping[str, str] | None = None,
+    ) -> None:
         self.path = Path(path)
         self._labels = labels
+        # A consultation's topic is an id (a FAQ entry's, a checklist's procedure); staff read
+        # its title where one is known (see `topic_titles`), the raw value otherwise.
+        self._topic_titles = dict(topic_titles or {})
         self._closed = False
         self._workbook = Workbook(
             str(self.path),
@@ -321,6 +338,7 @@ class XlsxReportWriter:
         kinds = {k: shared(labels.kind(k)) for k in labels.kind_names}
         outcomes = {k: shared(labels.outcome(k)) for k in labels.outcome_names}
         feedbacks = {k: shared(labels.feedback(k)) for k in labels.feedback_names}
+        titles = self._topic_titles
         iterator: Iterator[ExportRow] = iter(rows)
         while batch := list(islice(iterator, _BATCH)):
             first = self._consultations + 1  # sheet row (0-based) of the batch's first row
@@ -339,7 +357,7 @@ class XlsxReportWriter:
                     f'<c r="C{r}"{kind}'
                 )
                 if row.topic:
-                    parts.append(f'<c r="D{r}"{shared(row.topic)}')
+                    parts.append(f'<c r="D{r}"{shared(titles.get(row.topic, row.topic))}')
                     references += 1
                 parts.append(f'<c r="E{r}"{outcome}')
                 if row.feedback:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -249,10 +249,17 @@ class ReportRepository:
         publications = [p.published_at for p in await self.publications(year)]
         return tally(catalogue, year, await self.facts(year), publications, quarter, closed)
 
-    async def export_xlsx(self, path: Path, table: IndicatorTable, labels: ReportLabels) -> int:
+    async def export_xlsx(
+        self,
+        path: Path,
+        table: IndicatorTable,
+        labels: ReportLabels,
+        topic_titles: Mapping[str, str] | None = None,
+    ) -> int:
         """Write the XLSX export; the writing runs in a worker thread batch by batch, so the
-        bot keeps answering others meanwhile. Returns the number of consultation rows."""
-        writer = await asyncio.to_thread(XlsxReportWriter, path, table, labels)
+        bot keeps answering others meanwhile. Returns the number of consultation rows.
+        `topic_titles` maps topic ids to what staff read (knowledge.report_xlsx.topic_titles)."""
+        writer = await asyncio.to_thread(XlsxReportWriter, path, table, labels, topic_titles)
         written = 0
         pending: asyncio.Future[int] | None = None
         try:

@@ -86,6 +86,6 @@ async def test_a_conversation_continues_on_the_other_process(knowledge, session_
     await second.press_button(question, "Нова лицензия на ЦПО")
     typed = await second.send("заявление\nдокумент за платена такса")
     # the other process knows the conversation: the lines are a document list, not a question
-    assert [m.text for m in typed] == [texts.DOCS_LIST_NOTED.format(lines=2)]
+    assert [m.text for m in typed] == [texts.docs_list_noted(2)]
     cancelled = await first.send("/cancel")
     assert [m.text for m in cancelled] == [texts.CANCELLED]

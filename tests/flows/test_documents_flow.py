@@ -97,7 +97,7 @@ async def test_package_with_the_old_health_and_fire_documents_is_incomplete_and_
 async def test_typed_list_in_several_messages_then_the_word_done(chat, session_factory):
     await choose(chat.user, "Нова лицензия на ЦИПО")
     noted = await chat.user.send("Формуляр\nПравилник за дейността\nдоговор за наем")
-    assert noted[0].text == texts.DOCS_LIST_NOTED.format(lines=3)
+    assert noted[0].text == texts.docs_list_noted(3)
     await chat.user.send(
         "декларация по чл. 15 ЗЗБУТ, вх. № 1234/15.05.2025\nсписък на консултантите"
     )
@@ -155,7 +155,7 @@ async def test_typed_payment_statement_both_ways(chat):
     assert said[0].text == texts.list_noted(0, PaymentMode.BANK)
     said = await chat.user.send("правилник\nплатих електронно")
     assert said[0].text == texts.list_noted(1, PaymentMode.ELECTRONIC)
-    assert texts.DOCS_LIST_NOTED.format(lines=1) in said[0].text
+    assert texts.docs_list_noted(1) in said[0].text
     report = (await chat.user.send("готово"))[0].text
     assert "Изпълнени изисквания: 1 от 5" in report
     assert "не е нужен: таксата е платена по електронен път" in report

@@ -112,7 +112,9 @@ async def test_stats_shows_the_plan_table_and_a_chart(office):
     assert [r.text for r in bad] == [texts.STATS_USAGE]
 
 
-async def test_export_sends_an_xlsx_whose_rows_add_up_and_is_audited(office, session_factory):
+async def test_export_sends_an_xlsx_whose_rows_add_up_and_is_audited(
+    office, session_factory, knowledge
+):
     await office.user.send("Какви документи трябват за лиценз на ЦПО?")
     await office.other_user(200_002).send("Колко струва лиценз за ЦИПО?")
     year = dt.datetime.now(dt.UTC).year
@@ -126,6 +128,13 @@ async def test_export_sends_an_xlsx_whose_rows_add_up_and_is_audited(office, ses
     assert all("2.1.1-consultations" in r[column] for r in rows)
     users = {r[header.index(REPORT_LABELS.col_user)] for r in rows}
     assert len(users) == 2 and not {str(USER_ID), "200002"} & users  # pseudonyms only
+    # staff read the entries' titles in the topic column, not internal ids
+    titles = {e.question for e in knowledge.matcher.entries}
+    topics = [r[header.index(REPORT_LABELS.col_topic)] for r in rows]
+    assert topics and all(t in titles for t in topics), topics
+    assert document.text == texts.export_caption(year, 2) == (
+        f"Показатели и консултации за {year} г. (2 консултации)."
+    )
     assert (ADMIN_ID, "export", f"year:{year}") in await audit(session_factory)
 
 
@@ -170,7 +179,7 @@ async def test_unanswered_questions_become_phrasings_and_new_entries(
         assert (await who.send(text))[0].text in (texts.UNKNOWN, texts.UNKNOWN_AGAIN)
     admin = office.other_user(ADMIN_ID)
     header, first, second = await admin.send("/unanswered")
-    assert header.text == texts.UNANSWERED_HEADER.format(shown=2, total=2)
+    assert header.text == texts.unanswered_header(2, 2)
     assert first.text.startswith("<b>2×</b>") and "пчеларство" in first.text
     assert second.text.startswith("<b>1×</b>") and "баница" in second.text
 
@@ -178,7 +187,7 @@ async def test_unanswered_questions_become_phrasings_and_new_entries(
     [ask_question] = await admin.press_button(first, texts.BUTTON_NEW_ENTRY)
     assert ask_question.text == texts.NEW_ENTRY_QUESTION
     [ask_answer] = await admin.press_button(ask_question, "Използвай")
-    assert ask_answer.text == texts.NEW_ENTRY_ANSWER.format(limit=3000)
+    assert ask_answer.text == texts.NEW_ENTRY_ANSWER.format(limit="3000 знака")
     await admin.send("Да, при условията на чл. 15 от Наредбата — дистанционно обучение <онлайн>.")
     await admin.send("чл. 15 от Наредба № 1")
     [bad_source] = await admin.send("не е връзка")
@@ -187,14 +196,16 @@ async def test_unanswered_questions_become_phrasings_and_new_entries(
     assert preview_note.text == texts.NEW_ENTRY_PREVIEW
     assert "&lt;онлайн&gt;" in preview.text and "чл. 15 от Наредба № 1" in preview.text
     [published] = await admin.press_button(confirm, texts.BUTTON_PUBLISH)
-    assert published.text.startswith("✅ Публикувах новия отговор (staff-")
+    assert published.text.startswith("✅ Публикувах новия отговор „")
+    assert "staff-" not in published.text  # the title, not the internal id
 
     # it takes effect at once, for the user who asked
     answer = await asker.send("пчеларство в родопите кога е сезонът")
     assert "&lt;онлайн&gt;" in answer[0].text and "navet.government.bg" in answer[0].text
 
     # the other group is dismissed; nothing is left to review
-    await admin.press_button(second, texts.BUTTON_DISMISS)
+    [dismissed] = await admin.press_button(second, texts.BUTTON_DISMISS)
+    assert dismissed.text == texts.review_dismissed(1) == "🗑 Отхвърлих 1 въпрос."
     assert [m.text for m in await admin.send("/unanswered")] == [texts.UNANSWERED_NONE]
     assert [a for _, a, _ in await audit(session_factory)] == [
         "faq_new_entry",
@@ -230,6 +241,10 @@ async def test_a_disliked_question_becomes_a_phrasing_of_an_existing_entry(offic
     answered = await office.other_user(200_005).send(question)
     assert answered[0].text.startswith(f"<b>{target_label}")
     assert [a for _, a, _ in await audit(session_factory)] == ["faq_phrasing"]
+    [(_, _, entry_id)] = await audit(session_factory)
+    journal = (await admin.send("/audit"))[0].text
+    assert "добави формулировка към „" in journal and entry_id not in journal
+    assert texts.audit_header(1) in journal and "последните 1 запис," in journal
     # the same group cannot be reviewed twice from a stale button
     assert await admin.press(pick.buttons[0][1], pick) == []
 
@@ -265,6 +280,10 @@ async def test_handover_reaches_the_staff_group_and_the_reply_reaches_the_user(
     assert [m.text for m in handed if m.chat_id == USER_ID] == [texts.HANDOVER_SENT]
     assert "баница с тиквички" in note.text and "родопите" in note.text
     assert "Какви документи" in note.text  # the last few turns, with what the bot said
+    # staff read entry titles, never internal ids, for the answered turn and the closest topics
+    answered = knowledge.matcher.match("Какви документи трябват за лиценз на ЦПО?").entry
+    assert f"отговор „{answered.question}“" in note.text
+    assert not [e.id for e in knowledge.matcher.entries if e.id in note.text]
     assert note.buttons[0][0] == texts.BUTTON_CLOSE_CASE
 
     outsider = group_chat(office, 300_000)
@@ -323,6 +342,7 @@ async def test_outside_office_hours_the_user_is_told_when_to_expect_an_answer(
     assert told.text == texts.HANDOVER_SENT_LATER.format(
         opening="понеделник, 30.11.2026 г., 9:00 ч."
     )
+    assert "9:00 ч. Благодарим" in told.text and "ч.." not in told.text
     # the private reply works the same way
     staff = office.other_user(ADMIN_ID)
     delivered = await staff.reply(note, "Здравейте! Ще Ви се обадим.")

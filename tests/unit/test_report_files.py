@@ -349,3 +349,38 @@ def test_renderers_load_neither_pyplot_nor_the_bot():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+def test_the_topic_column_shows_titles_where_known(tmp_path, table, catalogue, knowledge):
+    entry = knowledge.matcher.entries[0]
+    checklist = knowledge.checklists["cpo-licence"]
+    titles = report_xlsx.topic_titles([entry], [checklist])
+    assert titles == {entry.id: entry.question, "cpo-licence": checklist.title}
+    given = (
+        Given(
+            "faq", "answered", dt.datetime(2026, 2, 10, 9, 15, tzinfo=UTC), (None,), None, entry.id
+        ),
+        Given(
+            "checklist",
+            "answered",
+            dt.datetime(2026, 3, 2, 10, 0, tzinfo=UTC),
+            (None,),
+            True,
+            "cpo-licence",
+        ),
+        Given(
+            "faq",
+            "answered",
+            dt.datetime(2026, 3, 3, 10, 0, tzinfo=UTC),
+            (None,),
+            None,
+            "gone-entry",
+        ),
+    )
+    path = tmp_path / "titles.xlsx"
+    with XlsxReportWriter(path, table, LABELS, titles) as writer:
+        writer.add_consultations(_rows(catalogue, given))
+    header, *rows = _sheet_rows(path)[LABELS.sheet_consultations]
+    column = header.index(LABELS.col_topic)
+    # an entry no longer in the knowledge base keeps its id: better than an empty cell
+    assert [r[column] for r in rows] == [entry.question, checklist.title, "gone-entry"]
