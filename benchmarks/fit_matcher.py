@@ -7,9 +7,10 @@ confidence model (logistic regressions, scikit-learn) and the three thresholds a
 other folds only, then the real `decide()` runs on the held-out fold. The figures printed are
 pooled over the held-out folds: no question is ever scored by a model that saw it.
 
-Side by side: the previous rule (one score threshold 0.72 with a 0.10 margin, as the matcher
-decided before) and a plain BM25 baseline over questions and phrasings (rank_bm25), its threshold
-also chosen on the training folds for the same out-of-scope safety.
+Side by side: the bot as it was before this matcher (its own content, code and thresholds, run
+from git history through its own `ask --json`; top-1 there counts its answer or first suggestion)
+and a plain BM25 baseline over questions and phrasings (rank_bm25), its threshold chosen on the
+training folds for the same out-of-scope safety.
 
 Thresholds are chosen on the training folds to maximise right answers while keeping confident
 wrong answers at most 1.8% of in-scope questions and out-of-scope answers at most 1.2%, a margin
@@ -21,9 +22,15 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import itertools
+import json
+import os
 import re
+import subprocess
+import sys
+import tempfile
 from collections import Counter
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 from rank_bm25 import BM25Okapi
@@ -281,27 +288,72 @@ def cross_validate(
 # -- baselines ---------------------------------------------------------------------------------
 
 
-def previous_rule(matcher: FaqMatcher, rows: list[GoldenRow]) -> Evaluation:
-    """The rule the matcher used before: top score >= 0.72 and 0.10 ahead, suggestions >= 0.35,
-    on the ranking as it was (no answer text, unknown words weighted like the rarest word)."""
-    old = dataclasses.replace(matcher.thresholds, answer_share=0.0, unknown_word_weight=1.0)
-    old_matcher = FaqMatcher(matcher.entries, matcher.normalizer, old, matcher.domain)
+# The product before this matcher (content and code as they landed), run as it was.
+PREVIOUS_REVISION = "6e6a264"
+
+
+def previous_product(rows: list[GoldenRow], revision: str = PREVIOUS_REVISION) -> Evaluation | str:
+    """The bot as it was at `revision` — its own content, matcher and thresholds — answering
+    today's questions through its own `python -m bot ask --json`. A string when it cannot run."""
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(root), "archive", revision], capture_output=True, check=False
+        )
+        if archive.returncode != 0:
+            return f"not available ({archive.stderr.decode(errors='replace').strip()[:80]})"
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        run = subprocess.run(
+            [sys.executable, "-m", "bot", "ask", "--json"],
+            cwd=tmp,
+            input="\n".join(r.question.replace("\n", " ") for r in rows) + "\n",
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": tmp, "BOT_TOKEN": ""},
+            check=False,
+        )
+    lines = run.stdout.splitlines()
+    if run.returncode != 0 or len(lines) != len(rows):
+        return f"did not run ({run.stderr.strip()[-120:]})"
     ev = Evaluation(failures=[])
-    for row in rows:
-        ranked = old_matcher.rank(row.question, 3)
-        if ranked is None:
-            result: object = Unknown(0.0, empty=True)
-        elif (
-            ranked
-            and ranked[0].score >= 0.72
-            and ranked[0].score - (ranked[1].score if len(ranked) > 1 else 0.0) >= 0.10
-        ):
-            result = Answer(ranked[0].entry, ranked[0].score)
+    for row, line in zip(rows, lines, strict=True):
+        got = json.loads(line)
+        if got["status"] == "answer":
+            result: object = _Named(got["entry_id"])
         else:
-            close = tuple(c for c in ranked if c.score >= 0.35)[:3]
-            result = Suggest(close, 0.0) if close else Unknown(0.0)
-        score_result(ev, row, result, ranked[0].entry.id if ranked else None)  # type: ignore[arg-type]
+            result = [s["entry_id"] for s in got["suggestions"]]
+        _score_previous(ev, row, result)
     return ev
+
+
+@dataclasses.dataclass(frozen=True)
+class _Named:
+    entry_id: str
+
+
+def _score_previous(ev: Evaluation, row: GoldenRow, result: object) -> None:
+    """Count the previous product's answer (an entry id) or suggestions (a list of ids)."""
+    if row.entry_id is None:
+        ev.out_of_scope += 1
+        ev.oos_answered += isinstance(result, _Named)
+        ev.oos_suggested += bool(result) and not isinstance(result, _Named)
+        return
+    ev.in_scope += 1
+    if isinstance(result, _Named):
+        ev.top1_right += result.entry_id == row.entry_id
+        if result.entry_id == row.entry_id:
+            ev.answered_right += 1
+        else:
+            ev.answered_wrong += 1
+    elif result:
+        assert isinstance(result, list)
+        ev.suggested += 1
+        ev.top1_right += result[0] == row.entry_id
+        ev.suggested_with_right += row.entry_id in result
+        ev.missed += row.entry_id not in result
+    else:
+        ev.unknown += 1
+        ev.missed += 1
 
 
 class Bm25Baseline:
@@ -416,7 +468,9 @@ def main() -> None:
     by_style: dict[str, Evaluation] = {}
     ev = cross_validate(setting, rows, args.folds, by_style)
     print(f"  matcher (ranker, gate, confidence): {ev.summary()}")
-    print(f"  previous rule (0.72 / 0.10):        {previous_rule(matcher, rows).summary()}")
+    before = previous_product(rows)
+    before_text = before if isinstance(before, str) else before.summary()
+    print(f"  the bot before ({PREVIOUS_REVISION}):      {before_text}")
     lexical = build_table(matcher, rows, None, dataclasses.replace(matcher.thresholds, ranker=None))
     bm25 = bm25_cross_validated(Bm25Baseline(matcher), lexical, args.folds)
     print(f"  BM25 baseline:                      {bm25.summary()}")
