@@ -147,3 +147,20 @@ async def test_many_users_at_once(chat, session_factory):
     users = [chat.other_user(500_000 + i) for i in range(20)]
     await asyncio.gather(*(u.send("колко е таксата за издаване на лиценз") for u in users))
     assert len(await rows(session_factory)) == 20
+
+
+async def test_gibberish_gets_an_honest_unknown(chat, session_factory):
+    replies = await chat.user.send("asdkjh qwpeoiru zxmcnv")
+    assert replies[0].text in (texts.UNKNOWN, texts.EMPTY_QUESTION)
+
+
+async def test_a_message_mixing_two_topics_answers_one_or_asks(chat, knowledge):
+    replies = await chat.user.send(
+        "Колко е таксата за издаване на лиценз и къде се вписват свидетелствата от курса?"
+    )
+    reply = replies[0]
+    fees = knowledge.matcher.get("fee-licence-issue")
+    register = knowledge.matcher.get("doc-registar-vpisvane")
+    answered = reply.text in (texts.answer(fees), texts.answer(register))
+    asked = reply.text in (texts.SUGGEST, texts.CLARIFY) and reply.buttons
+    assert answered or asked, reply.text[:200]
