@@ -128,6 +128,9 @@ async def run_case(name: str) -> dict[str, object]:
         others = [OfflineUser(dispatcher, bot, session, user_id=100 + i) for i in range(2)]
         for i, user in enumerate(others * 4):  # warm-up: caches, first-use imports
             await user.send(questions[i])
+        from knowledge.pdf_worker import warm_up
+
+        warm_up()  # as the bot does at start-up
         menu = (await sender.send("/documents"))[0]
         await sender.press_button(menu, "Нова лицензия на ЦПО")
         gc.collect()
