@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.tuning import tune_for_serving
 from bot.webhook import build_app, serve, stop_on_signals, webhook_path
 from knowledge.consultations import Channel
+from knowledge.pdf_worker import warm_up as warm_up_pdf_reader
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ async def run_polling(settings: Settings) -> None:
     services = await open_services(settings)
     bot = telegram_bot(settings, services)
     dispatcher = telegram_dispatcher(settings, services, knowledge, Channel.TELEGRAM)
+    await asyncio.to_thread(warm_up_pdf_reader)
     tune_for_serving()
     purge = asyncio.create_task(retention_job(services.session_factory, settings.retention_days))
     try:
@@ -75,6 +77,7 @@ async def run_webhook(settings: Settings) -> None:
     app = build_app(
         dispatcher, bot, services, path=path, secret_token=settings.webhook_secret.get()
     )
+    await asyncio.to_thread(warm_up_pdf_reader)
     tune_for_serving()
     purge = asyncio.create_task(retention_job(services.session_factory, settings.retention_days))
     stop = stop_on_signals()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 
@@ -33,7 +32,7 @@ from knowledge.checklists import (
     compare_with_previous,
 )
 from knowledge.consultations import Channel, ConsultationDraft, Kind, Outcome, repeat_key
-from knowledge.document_check import check_pdf
+from knowledge.document_check import check_pdf_async
 from knowledge.pdf_text import MAX_FILE_BYTES, MAX_FILES, MAX_PAGES, TIME_BUDGET_SECONDS
 from storage.repositories import ConsultationRepository
 
@@ -219,9 +218,9 @@ async def pdf_file(
     used = float(data.get("reading_seconds", 0.0))
     budget_left = max(1.0, TIME_BUDGET_SECONDS - used)
     started = time.monotonic()
-    # pypdf is CPU-bound: read in a worker thread so other users are answered meanwhile.
-    part = await asyncio.to_thread(
-        check_pdf, document_matchers[data["procedure"]], name, content, started + budget_left
+    # Read in a child process with its own time and memory limits; others are answered meanwhile.
+    part = await check_pdf_async(
+        document_matchers[data["procedure"]], name, content, started + budget_left
     )
     findings = Findings.from_dict((await state.get_data())["findings"])
     findings.extend(part)

@@ -308,6 +308,7 @@ class ProblemKind(StrEnum):
     GARBLED = "garbled"
     TOO_MANY_FILES = "too_many_files"
     TIME_BUDGET = "time_budget"
+    TOO_COMPLEX = "too_complex"  # the reader hit its time or memory limit on this file
 
 
 @dataclass(frozen=True, slots=True)

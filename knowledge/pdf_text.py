@@ -1,8 +1,10 @@
 """Reading the text of submitted PDFs: the only module that imports pypdf.
 
-It is synchronous and CPU-bound: callers run it in a worker thread (asyncio.to_thread) so the bot
-keeps answering others while a large file is read. Everything that can be wrong with a file
-comes back as a PdfProblem with a kind the handler explains in plain Bulgarian.
+It is synchronous, CPU-bound and trusts nothing in the file, so it runs only inside the child
+process of knowledge/pdf_worker.py, under that process's time and memory limits. pypdf's own
+limits (PYPDF_LIMITS) are set tighter than its defaults, on purpose, so most bombs stop early with
+a clear TOO_COMPLEX instead of running into the hard limits. Everything that can be wrong with a
+file comes back as a PdfProblem with a kind the handler explains in plain Bulgarian.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pypdf import PdfReader
-from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
+from pypdf import Configuration, PdfReader, apply_configuration
+from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError, PyPdfError
 
 from knowledge.checklists import ProblemKind
 
@@ -31,6 +33,28 @@ MIN_LETTERS_PER_PAGE = 20
 # Below this share of letters among the visible characters, the text layer is garbage
 # (a font without a Unicode map gives replacement characters or symbol soup).
 MIN_LETTER_SHARE = 0.5
+# A page's text beyond this is not needed to recognise a document (a dense page has ~6,000).
+MAX_PAGE_CHARS = 100_000
+
+_DECODED_BYTES = 40 * 1024 * 1024  # a page's content stream, or a 300-dpi A4 scan in colour
+# pypdf's resource limits, tighter than its defaults (75 MB per stream, 100,000 page-tree
+# entries, 5,000 form XObject invocations per page): nothing an applicant sends comes near them.
+PYPDF_LIMITS = Configuration(
+    maximum_declared_stream_length=_DECODED_BYTES,
+    array_based_stream_maximum_output_length=_DECODED_BYTES,
+    jbig2_maximum_output_length=_DECODED_BYTES,
+    lzw_maximum_output_length=_DECODED_BYTES,
+    run_length_maximum_output_length=_DECODED_BYTES,
+    zlib_maximum_output_length=_DECODED_BYTES,
+    brotli_maximum_output_length=_DECODED_BYTES,
+    image_maximum_buffer_size=_DECODED_BYTES,
+    stream_decoding_work_maximum_length=4 * _DECODED_BYTES,
+    page_tree_maximum_entries=10 * MAX_PAGES,
+    page_tree_maximum_depth=50,
+    outline_maximum_entries=10_000,
+    xform_maximum_invocations_per_extraction=1_000,
+    disable_legacy_handling=True,
+)
 
 
 class PdfProblem(Exception):
@@ -100,6 +124,11 @@ def read_pages(
         raise PdfProblem(ProblemKind.TOO_LARGE)
     if sniff(content) != "pdf":
         raise PdfProblem(ProblemKind.NOT_PDF, sniff(content))
+    with apply_configuration(PYPDF_LIMITS):
+        yield from _read(content, max_pages, deadline)
+
+
+def _read(content: bytes, max_pages: int, deadline: float | None) -> Iterator[PageText]:
     try:
         reader = PdfReader(io.BytesIO(content), strict=False)
         if reader.is_encrypted:
@@ -116,13 +145,15 @@ def read_pages(
         for index in range(count):
             if deadline is not None and time.monotonic() > deadline:
                 raise PdfProblem(ProblemKind.TIME_BUDGET)
-            text = reader.pages[index].extract_text() or ""
+            text = (reader.pages[index].extract_text() or "")[:MAX_PAGE_CHARS]
             kind = classify_page(text)
             yield PageText(index + 1, text, kind is None, kind)
     except PdfProblem:
         raise
     except FileNotDecryptedError as exc:
         raise PdfProblem(ProblemKind.ENCRYPTED) from exc
+    except (LimitReachedError, MemoryError) as exc:  # a bomb, or the child's memory limit
+        raise PdfProblem(ProblemKind.TOO_COMPLEX, type(exc).__name__) from exc
     except (
         PdfReadError,
         PyPdfError,

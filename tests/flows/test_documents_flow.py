@@ -286,3 +286,19 @@ async def test_a_file_telegram_will_not_hand_over_gets_a_clear_message(chat):
     )
     replies = await chat.user.send(document=huge)
     assert [r.text for r in replies] == [texts.problem("too_large", "огромен.pdf")]
+
+
+async def test_a_file_too_complex_to_read_is_explained_and_the_rest_is_still_checked(
+    chat, monkeypatch
+):
+    from knowledge import pdf_worker
+    from tests.pdfs import text_bomb_pdf
+
+    monkeypatch.setattr(pdf_worker, "FILE_SECONDS", 2.0)  # the real limit is 20 s
+    await choose(chat.user, "Нова лицензия на ЦПО")
+    bomb = await chat.user.send_document("сложен.pdf", text_bomb_pdf(), "application/pdf")
+    assert [r.text for r in bomb] == [texts.problem("too_complex", "сложен.pdf")]
+    read = await chat.user.send_document("пакет.pdf", text_pdf(FULL_CPO_PACKAGE))
+    assert read[-1].text == texts.DOCS_FILE_READ.format(name="пакет.pdf")
+    report = (await chat.user.press_button(read[-1], texts.BUTTON_DONE))[0].text
+    assert "Изпълнени изисквания: 6 от 6" in report
