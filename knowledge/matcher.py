@@ -30,6 +30,7 @@ import tomllib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -250,6 +251,8 @@ TYPO_CUTOFF = 82.0
 QUERY_COVERAGE_EXPONENT = 0.65
 # Share of the ranking score that comes from rapidfuzz string similarity.
 STRING_SHARE = 0.25
+# Decisions remembered per matcher, by the question's exact text.
+MATCH_CACHE_SIZE = 4096
 # Typo look-ups remembered per matcher (a word is looked up once, not per message).
 TYPO_CACHE_SIZE = 50_000
 # Candidates re-scored with rapidfuzz.
@@ -346,6 +349,7 @@ class FaqMatcher:
             " ".join(sorted(set(normalizer.tokens(e.question)))) for e in self.entries
         ]
         self._typo_cache: dict[tuple[str, str], tuple[str, float] | None] = {}
+        self._match_cached = lru_cache(maxsize=MATCH_CACHE_SIZE)(self._match_uncached)
         self._by_id = {e.id: e for e in self.entries}
         self._index_of = {e.id: i for i, e in enumerate(self.entries)}
 
@@ -355,6 +359,12 @@ class FaqMatcher:
         return self._by_id.get(entry_id)
 
     def match(self, question: str) -> MatchResult:
+        """The decision for a question. A matcher never changes (staff's changes build a new
+        one), so the same text gets the same result: the most frequent questions are decided
+        once."""
+        return self._match_cached(question)
+
+    def _match_uncached(self, question: str) -> MatchResult:
         return decide(self.assess(question), self.thresholds, self.side_of)
 
     def rank(self, question: str, limit: int = 5) -> list[Candidate] | None:
