@@ -68,7 +68,7 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> Services
         )
     from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisEventIsolation, RedisStorage
 
-    from storage.redis_pool import redis_client
+    from storage.redis_pool import LOCK_KWARGS, redis_client
 
     redis = redis_client(settings.redis_url)
     storage = RedisStorage(
@@ -86,7 +86,9 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> Services
         pacer=RedisPacer(redis, settings.send_rate),
         redis=redis,
         events_isolation=RedisEventIsolation(
-            redis, key_builder=DefaultKeyBuilder(prefix="napoo:lock", with_bot_id=True)
+            redis,
+            key_builder=DefaultKeyBuilder(prefix="napoo:lock", with_bot_id=True),
+            lock_kwargs=LOCK_KWARGS,
         ),
     )
 

@@ -10,6 +10,13 @@ MAX_CONNECTIONS = 64
 WAIT_SECONDS = 10
 
 
+# The per-user lock that keeps one update at a time per user (aiogram's RedisEventIsolation).
+# A waiting update polls for the lock; redis-py's default 0.1 s poll makes a burst of waiting
+# updates (a user's several messages reaching two processes) flood the connection pool with
+# polls. 0.25 s costs a user's quick second message at most a quarter second.
+LOCK_KWARGS = {"timeout": 60, "sleep": 0.25}
+
+
 def redis_client(url: str) -> Redis:
     pool = BlockingConnectionPool.from_url(
         url, max_connections=MAX_CONNECTIONS, timeout=WAIT_SECONDS
