@@ -349,7 +349,7 @@ class FaqMatcher:
             " ".join(sorted(set(normalizer.tokens(e.question)))) for e in self.entries
         ]
         self._typo_cache: dict[tuple[str, str], tuple[str, float] | None] = {}
-        self._match_cached = lru_cache(maxsize=MATCH_CACHE_SIZE)(self._match_uncached)
+        self._match_cached = lru_cache(maxsize=MATCH_CACHE_SIZE)(self.match_uncached)
         self._by_id = {e.id: e for e in self.entries}
         self._index_of = {e.id: i for i, e in enumerate(self.entries)}
 
@@ -364,7 +364,8 @@ class FaqMatcher:
         once."""
         return self._match_cached(question)
 
-    def _match_uncached(self, question: str) -> MatchResult:
+    def match_uncached(self, question: str) -> MatchResult:
+        """`match` without the cache of decisions (for measuring what a new question costs)."""
         return decide(self.assess(question), self.thresholds, self.side_of)
 
     def rank(self, question: str, limit: int = 5) -> list[Candidate] | None:
