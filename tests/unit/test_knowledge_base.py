@@ -74,6 +74,16 @@ OUTSIDER_VOICE = re.compile(
 STALE_CITATIONS = re.compile(r"49б,\s*ал\.\s*4\b(?!\s*[–-])|ал\.\s*13,\s*т\.\s*2|I\s*[–-]\s*V\b")
 
 
+def _entries_matching(knowledge, pattern: re.Pattern[str]) -> list[tuple[str, str]]:
+    """(entry id, the text found) for each entry whose answer or legal basis matches."""
+    return [
+        (e.id, m.group(0))
+        for e in knowledge.matcher.entries
+        for m in [pattern.search(e.answer_html + " " + e.legal_basis)]
+        if m
+    ]
+
+
 def test_no_source_points_into_a_code_repository(knowledge):
     bad = [
         (e.id, url)
@@ -85,22 +95,12 @@ def test_no_source_points_into_a_code_repository(knowledge):
 
 
 def test_answers_speak_as_the_agency_not_about_our_sources(knowledge):
-    bad = [
-        (e.id, m.group(0))
-        for e in knowledge.matcher.entries
-        for m in [OUTSIDER_VOICE.search(e.answer_html + " " + e.legal_basis)]
-        if m
-    ]
+    bad = _entries_matching(knowledge, OUTSIDER_VOICE)
     assert not bad, bad
 
 
 def test_no_citation_the_2024_amendment_moved(knowledge):
-    bad = [
-        (e.id, m.group(0))
-        for e in knowledge.matcher.entries
-        for m in [STALE_CITATIONS.search(e.answer_html + " " + e.legal_basis)]
-        if m
-    ]
+    bad = _entries_matching(knowledge, STALE_CITATIONS)
     assert not bad, bad
 
 
